@@ -1,0 +1,28 @@
+using System.CommandLine;
+
+namespace Microsoft.ML.Minibatch.Samples;
+
+/// <summary>Runs a command line: usage errors exit 2, failures print one line on stderr and exit 1.</summary>
+internal static class CommandLineHost
+{
+    public static int Run(RootCommand root, string[] args)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors.", Recursive = true };
+        root.Options.Add(verbose);
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"minibatch: {error.Message}");
+            return 2;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (!parse.GetValue(verbose))
+        {
+            Console.Error.WriteLine($"minibatch: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Microsoft.ML.Minibatch.Samples;
+using Microsoft.ML.Minibatch.Samples.Commands;
+
+var root = new RootCommand("Microsoft.ML.Minibatch: train and use MNIST multilayer perceptrons with minibatch SGD.");
+root.Subcommands.Add(DataCommand.Create());
+return CommandLineHost.Run(root, args);
