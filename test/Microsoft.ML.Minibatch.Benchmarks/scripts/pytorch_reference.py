@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""PyTorch reference for the side-by-side comparison: the seeds' final training loop.
+
+Run with Debian's python3-torch and libopenblas0-pthread (apt-get install python3-torch
+libopenblas0-pthread), on 2 threads, as:
+
+    /usr/bin/python3 pytorch_reference.py --data DIR [--hidden 50] [--batch-size 64] [--lr 0.5]
+        [--momentum 0] [--epochs 5] [--split seed|full] [--threads 2] [--seed 1]
+
+DIR holds the four original MNIST IDX files (raw or .gz). The loop is the lesson's `fit` over
+`DataLoader(TensorDataset(x, y), batch_size, shuffle=True)` with `F.cross_entropy` and
+`optim.SGD`, validation in eval mode under no_grad with a loader of twice the batch size, and
+metrics weighted by batch size. The last line printed is one JSON object with the timings,
+accuracies and the peak working set (VmHWM) of this process.
+"""
+import argparse, gzip, json, os, struct, time
+
+import torch
+import torch.nn.functional as F
+from torch import nn, optim
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def read_idx(directory, name):
+    for candidate in (name, name + ".gz"):
+        path = os.path.join(directory, candidate)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                raw = f.read()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            magic, = struct.unpack(">I", raw[:4])
+            rank = magic & 0xFF
+            dims = struct.unpack(">" + "I" * rank, raw[4:4 + 4 * rank])
+            data = torch.frombuffer(bytearray(raw[4 + 4 * rank:]), dtype=torch.uint8)
+            return data.reshape(*dims)
+    raise FileNotFoundError(f"{name} not found in {directory}")
+
+
+def peak_working_set_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", required=True)
+    p.add_argument("--hidden", default="50")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=0.5)
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--split", choices=["seed", "full"], default="seed")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+
+    images = read_idx(a.data, "train-images-idx3-ubyte").reshape(-1, 784).float() / 255
+    labels = read_idx(a.data, "train-labels-idx1-ubyte").long()
+    if a.split == "seed":
+        x_train, y_train, x_valid, y_valid = images[:50000], labels[:50000], images[50000:], labels[50000:]
+    else:
+        x_train, y_train = images, labels
+        x_valid = read_idx(a.data, "t10k-images-idx3-ubyte").reshape(-1, 784).float() / 255
+        y_valid = read_idx(a.data, "t10k-labels-idx1-ubyte").long()
+
+    sizes = [784] + [int(h) for h in a.hidden.split(",") if h] + [10]
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    opt = optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum, weight_decay=a.weight_decay)
+    train_dl = DataLoader(TensorDataset(x_train, y_train), batch_size=a.batch_size, shuffle=True)
+    valid_dl = DataLoader(TensorDataset(x_valid, y_valid), batch_size=a.batch_size * 2)
+
+    epochs = []
+    for epoch in range(a.epochs):
+        start = time.perf_counter()
+        model.train()
+        total, seen = 0.0, 0
+        for xb, yb in train_dl:
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            total += loss.item() * len(yb)
+            seen += len(yb)
+        train_seconds = time.perf_counter() - start
+        model.eval()
+        with torch.no_grad():
+            v_loss, v_correct, v_seen = 0.0, 0, 0
+            for xb, yb in valid_dl:
+                out = model(xb)
+                v_loss += F.cross_entropy(out, yb, reduction="sum").item()
+                v_correct += (out.argmax(1) == yb).sum().item()
+                v_seen += len(yb)
+        epochs.append({"epoch": epoch, "train_loss": total / seen, "valid_loss": v_loss / v_seen,
+                       "valid_accuracy": v_correct / v_seen, "seconds": train_seconds})
+        print(epoch, f"{total / seen:.4f}", f"{v_loss / v_seen:.4f}", f"{v_correct / v_seen:.4f}", f"{train_seconds:.2f}s", flush=True)
+
+    train_seconds = sum(e["seconds"] for e in epochs)
+    print(json.dumps({"epochs": a.epochs, "train_seconds": train_seconds,
+                      "seconds_per_epoch": train_seconds / a.epochs,
+                      "train_loss": epochs[-1]["train_loss"], "valid_loss": epochs[-1]["valid_loss"],
+                      "valid_accuracy": epochs[-1]["valid_accuracy"],
+                      "peak_working_set_mb": peak_working_set_mb(), "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()
