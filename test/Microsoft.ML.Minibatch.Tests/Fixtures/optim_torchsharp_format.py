@@ -23,7 +23,9 @@ Usage from PyTorch:
 
 Command line (used to prove interop from C# tests and by hand):
 
-    python3 optim_torchsharp_format.py dump FILE      prints {key: {"shape": [...], "sum": ..., "values": [...]}} as JSON
+    python3 optim_torchsharp_format.py dump FILE
+        loads FILE into torch tensors and prints {key: {"shape": [...], "bits": [...]}} as JSON,
+        "bits" being each float32's IEEE-754 bit pattern (exact, and valid JSON for inf/NaN too)
 """
 import io
 import json
@@ -68,7 +70,7 @@ def write_entries(entries, stream):
     entries = list(entries)
     _write_uleb128(stream, len(entries))
     for key, array in entries:
-        array = np.ascontiguousarray(array, dtype="<f4")
+        array = np.asarray(array, dtype="<f4")  # not ascontiguousarray: it turns scalars into shape (1,)
         raw_key = key.encode("utf-8")
         _write_uleb128(stream, len(raw_key))  # byte length, as .NET BinaryWriter does
         stream.write(raw_key)
@@ -76,7 +78,7 @@ def write_entries(entries, stream):
         _write_uleb128(stream, array.ndim)
         for dim in array.shape:
             _write_uleb128(stream, dim)
-        stream.write(array.tobytes())
+        stream.write(array.tobytes(order="C"))
 
 
 def read_entries(stream):
@@ -127,8 +129,8 @@ def load_state_dict(path):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "dump":
         sd = load_state_dict(sys.argv[2])
-        out = {k: {"shape": list(v.shape), "sum": float(v.double().sum()),
-                   "values": [float(x) for x in v.flatten().tolist()]} for k, v in sd.items()}
+        out = {k: {"shape": list(v.shape),
+                   "bits": [int(x) for x in v.numpy().view("<u4").flatten()]} for k, v in sd.items()}
         json.dump(out, sys.stdout)
     else:
         sys.exit(__doc__)
