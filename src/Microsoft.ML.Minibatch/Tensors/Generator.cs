@@ -100,11 +100,13 @@ public sealed class Generator
     /// <summary>Fills <paramref name="destination"/> uniformly from [from, to) with PyTorch's float32 transform.</summary>
     internal void FillUniform(Span<float> destination, float from, float to)
     {
-        float range = to - from;
+        // PyTorch's CPU kernel scales in double (its accumulate type for float on the CPU): the 24-bit fraction times
+        // the float32 range (to − from), plus from, then rounded once to float32. Scaling in float differs in the last bit.
+        double range = to - from;
         for (int i = 0; i < destination.Length; i++)
         {
-            float x = (NextUInt32() & 0xFFFFFFU) * (1f / (1 << 24));
-            destination[i] = x * range + from;
+            double x = (NextUInt32() & 0xFFFFFFU) * (1.0 / (1 << 24));
+            destination[i] = (float)(x * range + from);
         }
     }
 
