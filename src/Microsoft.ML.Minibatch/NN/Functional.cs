@@ -145,16 +145,17 @@ public static class Functional
         var t = target.AsSpan();
         // The softmax is kept for the backward pass: d loss / d logits = softmax − onehot(target).
         var softmax = new float[rows * cols];
+        var shifted = new float[cols];
         var losses = reduction == Reduction.None ? new float[rows] : null;
         float sum = 0;
         for (int i = 0; i < rows; i++)
         {
-            var row = x.Slice(i * cols, cols);
             var p = softmax.AsSpan(i * cols, cols);
-            float lse = RowKernels.LogSumExp(row, p);
-            TensorPrimitives.Subtract(row, lse, p);
-            TensorPrimitives.Exp(p, p);
-            float loss = lse - row[t[i]];
+            // loss = −log_softmax[target] = log Σ exp(x − m) − (x[target] − m), with the max subtracted first
+            // so large logits keep their precision (see RowKernels.LogSoftmax).
+            float logSum = RowKernels.ShiftedLogSum(x.Slice(i * cols, cols), shifted, p);
+            float loss = logSum - shifted[t[i]];
+            TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
             if (losses is not null) losses[i] = loss;
             else sum += loss;
         }

@@ -22,17 +22,35 @@ internal static class RowKernels
         return MathF.Log(TensorPrimitives.Sum(e)) + shift;
     }
 
-    /// <summary>Writes log-softmax of each row of a rows×n matrix into <paramref name="dest"/>: x − logsumexp(x).</summary>
+    /// <summary>
+    /// Writes log-softmax of each row of a rows×n matrix into <paramref name="dest"/> as (x − m) − log Σ exp(x − m).
+    /// Subtracting the max first keeps the small result exact where x − (m + log Σ) would lose it to the rounding
+    /// of a large m + log Σ (PyTorch's kernel orders it the same way).
+    /// </summary>
     public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> dest, int rows, int n)
     {
+        if (n == 0) return;
+        var scratch = new float[n];
         for (int r = 0; r < rows; r++)
         {
-            var row = x.Slice(r * n, n);
             var outRow = dest.Slice(r * n, n);
-            // outRow doubles as the scratch space for exp(x − m); it is overwritten right after.
-            float lse = LogSumExp(row, outRow);
-            TensorPrimitives.Subtract(row, lse, outRow);
+            float logSum = ShiftedLogSum(x.Slice(r * n, n), outRow, scratch);
+            TensorPrimitives.Subtract(outRow, logSum, outRow);
         }
+    }
+
+    /// <summary>
+    /// Writes row − m into <paramref name="shifted"/> (m the row maximum, 0 if infinite) and returns log Σ exp(row − m);
+    /// <paramref name="scratch"/> receives exp(row − m).
+    /// </summary>
+    public static float ShiftedLogSum(ReadOnlySpan<float> row, Span<float> shifted, Span<float> scratch)
+    {
+        float max = TensorPrimitives.Max(row);
+        float shift = float.IsInfinity(max) ? 0 : max;
+        TensorPrimitives.Subtract(row, shift, shifted);
+        var e = scratch.Slice(0, row.Length);
+        TensorPrimitives.Exp(shifted, e);
+        return MathF.Log(TensorPrimitives.Sum(e));
     }
 
     /// <summary>Writes softmax of each row of a rows×n matrix into <paramref name="dest"/>: exp(x − m) / Σ exp(x − m).</summary>
