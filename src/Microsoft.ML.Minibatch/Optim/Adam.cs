@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Minibatch.NN;
 
 namespace Microsoft.ML.Minibatch.Optim;
@@ -85,7 +86,7 @@ public sealed class Adam : Optimizer
     private static void CheckBeta(double value, string paramName, int index)
     {
         if (!(value >= 0 && value < 1))
-            throw new ArgumentOutOfRangeException(paramName, value, $"Invalid beta parameter at index {index}: {value}. It must be in [0, 1).");
+            throw new ArgumentOutOfRangeException(paramName, value, string.Create(CultureInfo.InvariantCulture, $"Invalid beta parameter at index {index}: {value}. It must be in [0, 1)."));
     }
 
     /// <summary>Per-parameter moments and step count (PyTorch's <c>state[p]</c>).</summary>

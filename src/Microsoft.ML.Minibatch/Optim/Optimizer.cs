@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Minibatch.NN;
 
 namespace Microsoft.ML.Minibatch.Optim;
@@ -103,7 +104,7 @@ public abstract class Optimizer
     private static void CheckLearningRate(double value, string paramName)
     {
         if (!(value >= 0) || double.IsInfinity(value))
-            throw new ArgumentOutOfRangeException(paramName, value, $"Invalid learning rate: {value}. It must be finite and ≥ 0.");
+            throw new ArgumentOutOfRangeException(paramName, value, string.Create(CultureInfo.InvariantCulture, $"Invalid learning rate: {value}. It must be finite and ≥ 0."));
     }
 
     /// <summary>Throws unless <paramref name="value"/> is finite and ≥ 0 (PyTorch's rule for momentum, weight decay, eps).</summary>
@@ -114,6 +115,6 @@ public abstract class Optimizer
     protected static void CheckNonNegative(double value, string paramName, string what)
     {
         if (!(value >= 0) || double.IsInfinity(value))
-            throw new ArgumentOutOfRangeException(paramName, value, $"Invalid {what}: {value}. It must be finite and ≥ 0.");
+            throw new ArgumentOutOfRangeException(paramName, value, string.Create(CultureInfo.InvariantCulture, $"Invalid {what}: {value}. It must be finite and ≥ 0."));
     }
 }

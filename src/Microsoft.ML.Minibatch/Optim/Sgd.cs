@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Minibatch.NN;
 
 namespace Microsoft.ML.Minibatch.Optim;
@@ -40,10 +41,10 @@ public sealed class Sgd : Optimizer
     {
         CheckNonNegative(momentum, nameof(momentum), "momentum value");
         if (!double.IsFinite(dampening))
-            throw new ArgumentOutOfRangeException(nameof(dampening), dampening, $"Invalid dampening value: {dampening}. It must be finite.");
+            throw new ArgumentOutOfRangeException(nameof(dampening), dampening, string.Create(CultureInfo.InvariantCulture, $"Invalid dampening value: {dampening}. It must be finite."));
         CheckNonNegative(weightDecay, nameof(weightDecay), "weight_decay value");
         if (nesterov && (momentum <= 0 || dampening != 0))
-            throw new ArgumentException($"Nesterov momentum requires a momentum > 0 and zero dampening (got momentum {momentum}, dampening {dampening}).", nameof(nesterov));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Nesterov momentum requires a momentum > 0 and zero dampening (got momentum {momentum}, dampening {dampening})."), nameof(nesterov));
         Momentum = momentum;
         Dampening = dampening;
         WeightDecay = weightDecay;
