@@ -16,6 +16,9 @@ namespace Microsoft.ML.Minibatch.Optim;
 /// </remarks>
 public sealed class Adam : Optimizer
 {
+    /// <summary>Step counts travel as one float in the state dict; beyond 2^24 they would not be exact.</summary>
+    private const float MaxExactStep = 1 << 24;
+
     private readonly AdamState?[] _state;
 
     /// <summary>Creates an Adam optimizer; defaults and checks follow PyTorch's.</summary>
@@ -72,6 +75,49 @@ public sealed class Adam : Optimizer
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Parameters.Count);
         return _state[index]?.Step ?? 0;
+    }
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<(string Name, float[] Values)> GetParameterState(int index)
+    {
+        if (_state[index] is not { } state) return [];
+        if (state.Step > MaxExactStep)
+            throw new InvalidOperationException($"Parameter {index} has taken {state.Step} steps; the state dict stores step counts exactly only up to {MaxExactStep}.");
+        var result = new List<(string, float[])>
+        {
+            (StepStateName, [state.Step]),
+            ("exp_avg", (float[])state.ExpAvg.Clone()),
+            ("exp_avg_sq", (float[])state.ExpAvgSq.Clone()),
+        };
+        if (AmsGrad) result.Add(("max_exp_avg_sq", (float[])state.MaxExpAvgSq.Clone()));
+        return result;
+    }
+
+    /// <inheritdoc/>
+    private protected override void CheckParameterState(int index, IReadOnlyDictionary<string, float[]> state)
+    {
+        if (AmsGrad)
+            RequireStateNames(index, state, StepStateName, "exp_avg", "exp_avg_sq", "max_exp_avg_sq");
+        else
+            RequireStateNames(index, state, StepStateName, "exp_avg", "exp_avg_sq");
+        float step = state[StepStateName][0];
+        if (!(step >= 1 && step <= MaxExactStep) || step != MathF.Floor(step))
+            throw new ArgumentException($"'state.{index}.step' is {step}; a step count must be a whole number in [1, {MaxExactStep}].", "stateDict");
+    }
+
+    /// <inheritdoc/>
+    private protected override void SetParameterState(int index, IReadOnlyDictionary<string, float[]>? state)
+    {
+        if (state is null)
+        {
+            _state[index] = null;
+            return;
+        }
+        var restored = new AdamState(Parameters[index].ElementCount, AmsGrad) { Step = (long)state[StepStateName][0] };
+        state["exp_avg"].CopyTo(restored.ExpAvg, 0);
+        state["exp_avg_sq"].CopyTo(restored.ExpAvgSq, 0);
+        if (AmsGrad) state["max_exp_avg_sq"].CopyTo(restored.MaxExpAvgSq, 0);
+        _state[index] = restored;
     }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Minibatch.NN;
+using Microsoft.ML.Minibatch.Tensors;
 
 namespace Microsoft.ML.Minibatch.Optim;
 
@@ -92,6 +93,94 @@ public abstract class Optimizer
             else
                 parameter.Grad?.AsSpan().Clear();
         }
+    }
+
+    /// <summary>
+    /// A copy of the per-parameter state (momentum buffers, Adam's moments and step counts), keyed
+    /// like PyTorch's flattened <c>optimizer.state_dict()["state"]</c>: <c>state.{index}.{name}</c>,
+    /// e.g. <c>state.0.momentum_buffer</c>, <c>state.1.exp_avg</c>, <c>state.1.step</c> (a scalar).
+    /// Parameters that have not been stepped yet have no entries. Hyperparameters, including the
+    /// learning rate, are not part of it: recreate the optimizer with them, then load the state.
+    /// </summary>
+    /// <returns>Tensors by key; save them with <see cref="StateDictFile"/> to resume training exactly.</returns>
+    public OrderedDictionary<string, Tensor> StateDict()
+    {
+        var result = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            foreach ((string name, float[] values) in GetParameterState(i))
+            {
+                int[] shape = values.Length == _parameters[i].ElementCount && name != StepStateName ? _parameters[i].GetShape() : [];
+                result.Add(string.Create(CultureInfo.InvariantCulture, $"state.{i}.{name}"), Tensor.FromArray(values, shape));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Replaces the per-parameter state with the one in <paramref name="stateDict"/> (as produced by
+    /// <see cref="StateDict"/> of an optimizer of the same kind over parameters of the same shapes).
+    /// Parameters without entries start fresh. Nothing changes if any entry is invalid.
+    /// </summary>
+    /// <param name="stateDict">Tensors by <c>state.{index}.{name}</c> key.</param>
+    /// <exception cref="ArgumentException">A key is malformed, names an unknown parameter or state, or a tensor has the wrong size.</exception>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        var perParameter = new Dictionary<string, float[]>[_parameters.Length];
+        foreach ((string key, Tensor tensor) in stateDict)
+        {
+            string[] parts = key.Split('.');
+            if (parts.Length != 3 || parts[0] != "state"
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index >= _parameters.Length)
+                throw new ArgumentException($"Unexpected key '{key}' in the optimizer state dict (expected state.<index>.<name> with index < {_parameters.Length}).", nameof(stateDict));
+            if (tensor is null)
+                throw new ArgumentException($"The tensor for '{key}' is null.", nameof(stateDict));
+            int expected = parts[2] == StepStateName ? 1 : _parameters[index].ElementCount;
+            if (tensor.ElementCount != expected)
+                throw new ArgumentException($"'{key}' holds {tensor.ElementCount} values; parameter {index} needs {expected}.", nameof(stateDict));
+            (perParameter[index] ??= new Dictionary<string, float[]>(StringComparer.Ordinal))[parts[2]] = tensor.ToArray();
+        }
+        // Validate everything before changing anything.
+        for (int i = 0; i < perParameter.Length; i++)
+            if (perParameter[i] is { } state) CheckParameterState(i, state);
+        for (int i = 0; i < perParameter.Length; i++)
+            SetParameterState(i, perParameter[i]);
+    }
+
+    /// <summary>The state name under which step counts are stored (as one float, exact up to 2^24 steps).</summary>
+    private protected const string StepStateName = "step";
+
+    /// <summary>The state of the parameter at <paramref name="index"/> as named arrays (copies); empty when it has none.</summary>
+    /// <param name="index">The parameter's position in <see cref="Parameters"/>.</param>
+    /// <returns>Named state arrays, each a copy.</returns>
+    private protected virtual IEnumerable<(string Name, float[] Values)> GetParameterState(int index) => [];
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="state"/> is a complete, valid state for this optimizer.</summary>
+    /// <param name="index">The parameter's position.</param>
+    /// <param name="state">Named arrays, already checked for size.</param>
+    private protected virtual void CheckParameterState(int index, IReadOnlyDictionary<string, float[]> state)
+    {
+        if (state.Count > 0)
+            throw new ArgumentException($"{GetType().Name} keeps no per-parameter state, but state for parameter {index} was given.", "stateDict");
+    }
+
+    /// <summary>Installs a state checked by <see cref="CheckParameterState"/>, or clears it when <paramref name="state"/> is null.</summary>
+    /// <param name="index">The parameter's position.</param>
+    /// <param name="state">Named arrays, or null for a fresh parameter.</param>
+    private protected virtual void SetParameterState(int index, IReadOnlyDictionary<string, float[]>? state)
+    {
+    }
+
+    /// <summary>Throws unless <paramref name="state"/> holds exactly the <paramref name="names"/>.</summary>
+    private protected static void RequireStateNames(int index, IReadOnlyDictionary<string, float[]> state, params string[] names)
+    {
+        foreach (string key in state.Keys)
+            if (Array.IndexOf(names, key) < 0)
+                throw new ArgumentException($"Unknown optimizer state 'state.{index}.{key}' (expected {string.Join(", ", names)}).", "stateDict");
+        foreach (string name in names)
+            if (!state.ContainsKey(name))
+                throw new ArgumentException($"Optimizer state for parameter {index} lacks '{name}'.", "stateDict");
     }
 
     /// <summary>Applies one update to the parameter at <paramref name="index"/> of <see cref="Parameters"/>.</summary>

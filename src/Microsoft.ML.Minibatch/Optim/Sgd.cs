@@ -23,6 +23,8 @@ namespace Microsoft.ML.Minibatch.Optim;
 /// </example>
 public sealed class Sgd : Optimizer
 {
+    private const string MomentumBufferName = "momentum_buffer";
+
     private readonly float[]?[] _momentumBuffers;
 
     /// <summary>Creates an SGD optimizer; the checks follow PyTorch's.</summary>
@@ -77,6 +79,22 @@ public sealed class Sgd : Optimizer
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Parameters.Count);
         return (float[]?)_momentumBuffers[index]?.Clone();
     }
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<(string Name, float[] Values)> GetParameterState(int index) =>
+        _momentumBuffers[index] is { } buffer ? [(MomentumBufferName, (float[])buffer.Clone())] : [];
+
+    /// <inheritdoc/>
+    private protected override void CheckParameterState(int index, IReadOnlyDictionary<string, float[]> state)
+    {
+        if (Momentum == 0 && state.Count > 0)
+            throw new ArgumentException($"This Sgd has no momentum, but state for parameter {index} was given.", "stateDict");
+        RequireStateNames(index, state, MomentumBufferName);
+    }
+
+    /// <inheritdoc/>
+    private protected override void SetParameterState(int index, IReadOnlyDictionary<string, float[]>? state) =>
+        _momentumBuffers[index] = state is null ? null : (float[])state[MomentumBufferName].Clone();
 
     /// <inheritdoc/>
     protected override void Update(int index, Span<float> parameter, ReadOnlySpan<float> gradient)

@@ -220,4 +220,78 @@ public sealed class OptimizerTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new Adam([p, p])).Message, "more than once");
         Assert.ThrowsExactly<ArgumentNullException>(() => new Sgd(null!, 0.1));
     }
+
+    /// <summary>
+    /// Runs the first half of a golden case, saves parameters and optimizer state through
+    /// StateDictFile, rebuilds everything from the bytes and runs the second half: the result must
+    /// equal PyTorch's uninterrupted run.
+    /// </summary>
+    private static void ResumeHalfway(OptimGolden c, Func<Parameter[], Optimizer> create)
+    {
+        Parameter[] ps = MakeParameters(c);
+        Optimizer first = create(ps);
+        int half = c.Steps.Length / 2;
+        for (int s = 0; s < half; s++)
+        {
+            if (c.Steps[s].LearningRate is double lr) first.LearningRate = lr;
+            for (int i = 0; i < ps.Length; i++)
+                ps[i].Grad = c.Steps[s].Grads[i] is float[] g ? Tensor.FromArray(g, c.Shapes[i]) : null;
+            first.Step();
+        }
+        using var weights = new MemoryStream();
+        using var state = new MemoryStream();
+        StateDictFile.Save(ps.Select((p, i) => new KeyValuePair<string, Tensor>(c.ParamNames[i], p)), weights);
+        StateDictFile.Save(first.StateDict(), state);
+
+        weights.Position = 0;
+        state.Position = 0;
+        OrderedDictionary<string, Tensor> loadedWeights = StateDictFile.Load(weights);
+        Parameter[] resumed = c.ParamNames.Select(n => new Parameter(loadedWeights[n])).ToArray();
+        Optimizer second = create(resumed);
+        second.LoadStateDict(StateDictFile.Load(state));
+        for (int s = half; s < c.Steps.Length; s++)
+        {
+            if (c.Steps[s].LearningRate is double lr) second.LearningRate = lr;
+            for (int i = 0; i < resumed.Length; i++)
+                resumed[i].Grad = c.Steps[s].Grads[i] is float[] g ? Tensor.FromArray(g, c.Shapes[i]) : null;
+            second.Step();
+        }
+        for (int i = 0; i < resumed.Length; i++)
+            CollectionAssert.AreEqual(c.Steps[^1].After[i], resumed[i].ToArray(), $"{c.Name} {c.ParamNames[i]} after resuming");
+    }
+
+    [TestMethod]
+    public void Training_resumed_from_saved_optimizer_state_matches_the_uninterrupted_PyTorch_run()
+    {
+        OptimGolden momentum = OptimGolden.Load("optim_sgd_golden.json").Single(c => c.Name == "momentum_lr_schedule");
+        ResumeHalfway(momentum, ps => new Sgd(ps, 0.1, momentum: 0.9));
+        OptimGolden amsgrad = OptimGolden.Load("optim_adam_golden.json").Single(c => c.Name == "amsgrad_weight_decay");
+        ResumeHalfway(amsgrad, ps => new Adam(ps, 0.1, weightDecay: 0.1, amsGrad: true));
+    }
+
+    [TestMethod]
+    public void Optimizer_state_dict_has_PyTorch_style_keys_and_rejects_mismatches()
+    {
+        var a = new Parameter(Tensor.FromArray([1f, 2f, 3f, 4f], 2, 2));
+        var b = new Parameter(Tensor.FromArray([1f], 1));
+        var adam = new Adam([a, b]);
+        a.Grad = Tensor.FromArray([1f, 1f, 1f, 1f], 2, 2);
+        adam.Step();
+        OrderedDictionary<string, Tensor> sd = adam.StateDict();
+        CollectionAssert.AreEqual(new[] { "state.0.step", "state.0.exp_avg", "state.0.exp_avg_sq" }, sd.Keys.ToArray(), "b had no grad, so no state");
+        Assert.AreEqual(1f, sd["state.0.step"].Item());
+        CollectionAssert.AreEqual(new[] { 2, 2 }, sd["state.0.exp_avg"].GetShape());
+        CollectionAssert.AreEqual(new[] { 0.1f, 0.1f, 0.1f, 0.1f }, sd["state.0.exp_avg"].ToArray()); // (1 − 0.9)·1
+
+        var fresh = new Adam([a, b]);
+        var bad = new OrderedDictionary<string, Tensor>(sd) { ["state.5.exp_avg"] = Tensor.Zeros(4) };
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => fresh.LoadStateDict(bad)).Message, "state.5.exp_avg");
+        var wrongSize = new OrderedDictionary<string, Tensor>(sd) { ["state.0.exp_avg"] = Tensor.Zeros(3) };
+        Assert.ThrowsExactly<ArgumentException>(() => fresh.LoadStateDict(wrongSize));
+        var incomplete = new OrderedDictionary<string, Tensor>(sd);
+        incomplete.Remove("state.0.exp_avg_sq");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => fresh.LoadStateDict(incomplete)).Message, "lacks 'exp_avg_sq'");
+        Assert.AreEqual(0L, fresh.GetParameterStepCount(0), "a rejected load changes nothing");
+        Assert.ThrowsExactly<ArgumentException>(() => new Sgd([a, b], 0.1).LoadStateDict(sd), "plain SGD has no state to load");
+    }
 }
