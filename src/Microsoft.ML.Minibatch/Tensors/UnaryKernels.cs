@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Microsoft.ML.Minibatch.Tensors;
@@ -66,7 +67,8 @@ internal static class UnaryKernels
                 }
                 return;
         }
-        var temp = new float[dx.Length];
+        var rented = ArrayPool<float>.Shared.Rent(dx.Length);
+        var temp = rented.AsSpan(0, dx.Length);
         switch (op)
         {
             case UnaryOp.DivScalar:
@@ -108,6 +110,7 @@ internal static class UnaryKernels
                 break;
         }
         TensorPrimitives.Add(dx, temp, dx);
+        ArrayPool<float>.Shared.Return(rented);
     }
 
     public static string Name(UnaryOp op) => op switch
