@@ -27,7 +27,7 @@ public partial class Tensor
 
     /// <summary>Subtracts <paramref name="value"/> from every element.</summary>
     /// <param name="value">The scalar.</param>
-    public Tensor Sub(float value) => Unary(UnaryOp.AddScalar, -value);
+    public Tensor Sub(float value) => Unary(UnaryOp.SubScalar, value);
 
     /// <summary>Multiplies every element by <paramref name="value"/>.</summary>
     /// <param name="value">The scalar.</param>

@@ -7,6 +7,7 @@ namespace Microsoft.ML.Minibatch.Tensors;
 internal enum UnaryOp
 {
     AddScalar,
+    SubScalar,
     MulScalar,
     DivScalar,
     RSubScalar,
@@ -29,6 +30,7 @@ internal static class UnaryKernels
         switch (op)
         {
             case UnaryOp.AddScalar: TensorPrimitives.Add(x, s, y); break;
+            case UnaryOp.SubScalar: TensorPrimitives.Subtract(x, s, y); break;
             case UnaryOp.MulScalar: TensorPrimitives.Multiply(x, s, y); break;
             case UnaryOp.DivScalar: TensorPrimitives.Divide(x, s, y); break;
             case UnaryOp.RSubScalar: TensorPrimitives.Subtract(s, x, y); break;
@@ -50,6 +52,7 @@ internal static class UnaryKernels
         switch (op)
         {
             case UnaryOp.AddScalar:
+            case UnaryOp.SubScalar:
                 TensorPrimitives.Add(dx, g, dx);
                 return;
             case UnaryOp.MulScalar:
@@ -116,6 +119,7 @@ internal static class UnaryKernels
     public static string Name(UnaryOp op) => op switch
     {
         UnaryOp.AddScalar => "AddBackward",
+        UnaryOp.SubScalar => "SubBackward",
         UnaryOp.MulScalar => "MulBackward",
         UnaryOp.DivScalar => "DivBackward",
         UnaryOp.RSubScalar => "RsubBackward",
