@@ -102,15 +102,27 @@ public static class Autograd
             tensor._pendingGrad = null;
             ArrayPool<float>.Shared.Return(pending);
         }
+        order.Clear();
     }
+
+    // Reused across backward passes on a thread so that a training step does not allocate them anew.
+    [ThreadStatic]
+    private static List<Tensor>? t_order;
+    [ThreadStatic]
+    private static HashSet<Tensor>? t_visited;
+    [ThreadStatic]
+    private static Stack<(Tensor Tensor, int NextInput)>? t_stack;
 
     /// <summary>Interior tensors in post-order (inputs before the tensors computed from them).</summary>
     private static List<Tensor> TopologicalOrder(Tensor root)
     {
-        var order = new List<Tensor>();
-        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var order = t_order ??= [];
+        var visited = t_visited ??= new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = t_stack ??= new Stack<(Tensor, int)>();
+        order.Clear();
+        visited.Clear();
+        stack.Clear();
         // Iterative depth-first search so that deep graphs cannot overflow the stack.
-        var stack = new Stack<(Tensor Tensor, int NextInput)>();
         visited.Add(root);
         stack.Push((root, 0));
         while (stack.Count > 0)
@@ -128,6 +140,8 @@ public static class Autograd
                 order.Add(tensor);
             }
         }
+        // The set would otherwise keep this graph alive until the next backward pass.
+        visited.Clear();
         return order;
     }
 }

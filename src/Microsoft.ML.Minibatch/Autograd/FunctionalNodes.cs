@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Microsoft.ML.Minibatch.Tensors;
@@ -57,7 +58,8 @@ internal sealed class LogSoftmaxNode : AutogradNode
         var dx = GradOf(_input);
         if (dx.IsEmpty || _n == 0) return;
         var y = Output.Values;
-        var scratch = new float[_n];
+        var rented = ArrayPool<float>.Shared.Rent(_n);
+        var scratch = rented.AsSpan(0, _n);
         for (int r = 0; r < y.Length / _n; r++)
         {
             var gRow = g.Slice(r * _n, _n);
@@ -68,6 +70,7 @@ internal sealed class LogSoftmaxNode : AutogradNode
             var target = dx.Slice(r * _n, _n);
             TensorPrimitives.Add(target, scratch, target);
         }
+        ArrayPool<float>.Shared.Return(rented);
     }
 }
 
@@ -90,7 +93,8 @@ internal sealed class SoftmaxNode : AutogradNode
         var dx = GradOf(_input);
         if (dx.IsEmpty || _n == 0) return;
         var y = Output.Values;
-        var scratch = new float[_n];
+        var rented = ArrayPool<float>.Shared.Rent(_n);
+        var scratch = rented.AsSpan(0, _n);
         for (int r = 0; r < y.Length / _n; r++)
         {
             var gRow = g.Slice(r * _n, _n);
@@ -100,6 +104,7 @@ internal sealed class SoftmaxNode : AutogradNode
             var target = dx.Slice(r * _n, _n);
             TensorPrimitives.MultiplyAdd(scratch, yRow, target, target);
         }
+        ArrayPool<float>.Shared.Return(rented);
     }
 }
 

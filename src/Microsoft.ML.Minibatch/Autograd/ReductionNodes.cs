@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Microsoft.ML.Minibatch.Tensors;
@@ -122,7 +123,8 @@ internal sealed class LogSumExpNode : AutogradNode
         var y = Output.Values;
         if (_inner == 1)
         {
-            var scratch = new float[_size];
+            var rented = ArrayPool<float>.Shared.Rent(_size);
+            var scratch = rented.AsSpan(0, _size);
             for (int o = 0; o < y.Length; o++)
             {
                 TensorPrimitives.Subtract(x.Slice(o * _size, _size), y[o], scratch);
@@ -130,6 +132,7 @@ internal sealed class LogSumExpNode : AutogradNode
                 var target = dx.Slice(o * _size, _size);
                 TensorPrimitives.MultiplyAdd(scratch, g[o], target, target);
             }
+            ArrayPool<float>.Shared.Return(rented);
             return;
         }
         for (int j = 0; j < y.Length; j++)

@@ -53,7 +53,7 @@ public static class Functional
         int rows = inFeatures == 0 ? input.Size(0) : input.ElementCount / inFeatures;
         var shape = input.GetShape();
         shape[^1] = outFeatures;
-        var output = Tensor.Zeros(shape);
+        var output = Tensor.Empty(shape, zeroed: inFeatures == 0);
         var y = output.AsSpan();
         Gemm.Multiply(input.AsSpan(), false, weight.AsSpan(), true, y, rows, outFeatures, inFeatures);
         if (bias is not null)
@@ -81,7 +81,7 @@ public static class Functional
     public static Tensor LogSoftmax(Tensor input, int dim = -1)
     {
         int n = LastDimension(input, dim, "LogSoftmax");
-        var output = Tensor.Zeros(input.GetShape());
+        var output = Tensor.Empty(input.GetShape());
         RowKernels.LogSoftmax(input.AsSpan(), output.AsSpan(), n == 0 ? 0 : input.ElementCount / n, n);
         if (Autograd.IsGradEnabled && input.RequiresGrad) Record(output, new LogSoftmaxNode(input, output, n));
         return output;
@@ -93,7 +93,7 @@ public static class Functional
     public static Tensor Softmax(Tensor input, int dim = -1)
     {
         int n = LastDimension(input, dim, "Softmax");
-        var output = Tensor.Zeros(input.GetShape());
+        var output = Tensor.Empty(input.GetShape());
         RowKernels.Softmax(input.AsSpan(), output.AsSpan(), n == 0 ? 0 : input.ElementCount / n, n);
         if (Autograd.IsGradEnabled && input.RequiresGrad) Record(output, new SoftmaxNode(input, output, n));
         return output;
@@ -114,7 +114,7 @@ public static class Functional
         Tensor output;
         if (reduction == Reduction.None)
         {
-            output = Tensor.Zeros(rows);
+            output = Tensor.Empty([rows]);
             var y = output.AsSpan();
             for (int i = 0; i < rows; i++) y[i] = -x[i * cols + t[i]];
         }
@@ -122,7 +122,8 @@ public static class Functional
         {
             float sum = 0;
             for (int i = 0; i < rows; i++) sum -= x[i * cols + t[i]];
-            output = Tensor.Scalar(reduction == Reduction.Mean ? sum / rows : sum);
+            output = Tensor.Empty([]);
+            output.AsSpan()[0] = reduction == Reduction.Mean ? sum / rows : sum;
         }
         if (Autograd.IsGradEnabled && input.RequiresGrad)
         {
@@ -144,23 +145,23 @@ public static class Functional
         var x = input.AsSpan();
         var t = target.AsSpan();
         // The softmax is kept for the backward pass: d loss / d logits = softmax − onehot(target).
-        var softmax = new float[rows * cols];
-        var shifted = new float[cols];
-        var losses = reduction == Reduction.None ? new float[rows] : null;
+        var softmax = Tensor.NewBuffer(rows * cols);
+        var shifted = Tensor.NewBuffer(cols);
+        var output = Tensor.Empty(reduction == Reduction.None ? [rows] : []);
+        var losses = reduction == Reduction.None ? output.AsSpan() : default;
         float sum = 0;
         for (int i = 0; i < rows; i++)
         {
             var p = softmax.AsSpan(i * cols, cols);
             // loss = −log_softmax[target] = log Σ exp(x − m) − (x[target] − m), with the max subtracted first
             // so large logits keep their precision (see RowKernels.LogSoftmax).
-            float logSum = RowKernels.ShiftedLogSum(x.Slice(i * cols, cols), shifted, p);
+            float logSum = RowKernels.ShiftedLogSum(x.Slice(i * cols, cols), shifted, p, out float expSum);
             float loss = logSum - shifted[t[i]];
-            TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
-            if (losses is not null) losses[i] = loss;
+            TensorPrimitives.Divide(p, expSum, p);
+            if (reduction == Reduction.None) losses[i] = loss;
             else sum += loss;
         }
-        var output = losses is not null ? Tensor.Wrap(losses, rows)
-            : Tensor.Scalar(reduction == Reduction.Mean ? sum / rows : sum);
+        if (reduction != Reduction.None) output.AsSpan()[0] = reduction == Reduction.Mean ? sum / rows : sum;
         if (Autograd.IsGradEnabled && input.RequiresGrad)
         {
             Record(output, new CrossEntropyNode(input, output, softmax, target.ToArray(), ReductionCode(reduction)));

@@ -30,7 +30,7 @@ internal static class RowKernels
     public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> dest, int rows, int n)
     {
         if (n == 0) return;
-        var scratch = new float[n];
+        var scratch = Tensor.NewBuffer(n);
         for (int r = 0; r < rows; r++)
         {
             var outRow = dest.Slice(r * n, n);
@@ -43,14 +43,19 @@ internal static class RowKernels
     /// Writes row − m into <paramref name="shifted"/> (m the row maximum, 0 if infinite) and returns log Σ exp(row − m);
     /// <paramref name="scratch"/> receives exp(row − m).
     /// </summary>
-    public static float ShiftedLogSum(ReadOnlySpan<float> row, Span<float> shifted, Span<float> scratch)
+    public static float ShiftedLogSum(ReadOnlySpan<float> row, Span<float> shifted, Span<float> scratch) =>
+        ShiftedLogSum(row, shifted, scratch, out _);
+
+    /// <summary>As <see cref="ShiftedLogSum(ReadOnlySpan{float}, Span{float}, Span{float})"/>, also returning Σ exp(row − m).</summary>
+    public static float ShiftedLogSum(ReadOnlySpan<float> row, Span<float> shifted, Span<float> scratch, out float sum)
     {
         float max = TensorPrimitives.Max(row);
         float shift = float.IsInfinity(max) ? 0 : max;
         TensorPrimitives.Subtract(row, shift, shifted);
         var e = scratch.Slice(0, row.Length);
         TensorPrimitives.Exp(shifted, e);
-        return MathF.Log(TensorPrimitives.Sum(e));
+        sum = TensorPrimitives.Sum(e);
+        return MathF.Log(sum);
     }
 
     /// <summary>Writes softmax of each row of a rows×n matrix into <paramref name="dest"/>: exp(x − m) / Σ exp(x − m).</summary>

@@ -41,11 +41,12 @@ public partial class Tensor
 
     /// <summary>A tensor holding a copy of <paramref name="values"/>, 1-dimensional unless a shape is given.</summary>
     /// <param name="values">The elements in row-major order.</param>
-    /// <param name="shape">The dimension sizes; their product must equal the number of values.</param>
+    /// <param name="shape">The dimension sizes (none for 1-dimensional); their product must equal the number of values.</param>
     public static Tensor FromSpan(ReadOnlySpan<float> values, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        var owned = shape.Length == 0 && values.Length != 1 ? [values.Length] : (int[])shape.Clone();
+        // Without a shape the tensor is 1-dimensional (PyTorch's torch.tensor([v]) has shape [1]); Scalar makes 0-d ones.
+        var owned = shape.Length == 0 ? [values.Length] : (int[])shape.Clone();
         if (CheckedElementCount(owned) != values.Length)
         {
             throw new ArgumentException(

@@ -27,7 +27,7 @@ public partial class Tensor
 
     /// <summary>Subtracts <paramref name="value"/> from every element.</summary>
     /// <param name="value">The scalar.</param>
-    public Tensor Sub(float value) => Unary(UnaryOp.AddScalar, -value);
+    public Tensor Sub(float value) => Unary(UnaryOp.SubScalar, value);
 
     /// <summary>Multiplies every element by <paramref name="value"/>.</summary>
     /// <param name="value">The scalar.</param>
@@ -113,7 +113,7 @@ public partial class Tensor
         int[] shape = a.SameShape(b) ? a._shape : Broadcasting.ResultShape(a._shape, b._shape, name);
         var la = Broadcasting.Classify(a._shape, a._length, shape, out var mapA);
         var lb = Broadcasting.Classify(b._shape, b._length, shape, out var mapB);
-        var result = new Tensor(new float[CheckedElementCount(shape)], shape);
+        var result = Empty(shape);
         int n = shape.Length == 0 ? 1 : shape[^1];
         int rows = n == 0 ? 0 : result._length / n;
         // Unusual broadcasts are expanded once; the common ones (same shape, scalar, bias row, keepDim column) are not.
@@ -132,7 +132,7 @@ public partial class Tensor
 
     private Tensor Unary(UnaryOp op, float scalar)
     {
-        var result = new Tensor(new float[_length], _shape);
+        var result = Empty(_shape);
         UnaryKernels.Forward(op, scalar, Values, result.AsSpan());
         if (Autograd.ShouldRecord(this))
         {

@@ -20,7 +20,7 @@ public partial class Tensor
         int rows = _shape[0], cols = _shape[1];
         var index = columns.AsSpan();
         var x = Values;
-        var result = new Tensor(new float[rows], [rows]);
+        var result = Empty([rows]);
         var y = result.AsSpan();
         for (int i = 0; i < rows; i++)
         {
@@ -43,7 +43,7 @@ public partial class Tensor
         if (Rank == 0) throw new InvalidOperationException("IndexSelect needs a tensor with at least one dimension.");
         var shape = (int[])_shape.Clone();
         shape[0] = indices.ElementCount;
-        var result = new Tensor(new float[CheckedElementCount(shape)], shape);
+        var result = Empty(shape);
         int rowSize = _shape[0] == 0 ? 0 : _length / _shape[0];
         var src = Values;
         var dest = result.AsSpan();

@@ -30,7 +30,7 @@ public partial class Tensor
         {
             throw new ArgumentException($"Shapes {a.ShapeString} and {b.ShapeString} do not match for MatMul ({k} ≠ {kb}).");
         }
-        var result = new Tensor(new float[m * n], [m, n]);
+        var result = Empty([m, n], zeroed: k == 0);
         Gemm.Multiply(a.Values, transposeA, b.Values, transposeB, result.AsSpan(), m, n, k);
         if (Autograd.ShouldRecord(a, b)) Autograd.Record(result, new MatMulNode(a, b, transposeA, transposeB, result, m, n, k));
         return result;

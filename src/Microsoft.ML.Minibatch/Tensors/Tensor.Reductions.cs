@@ -7,7 +7,8 @@ public partial class Tensor
     /// <summary>The sum of all elements, as a 0-dimensional tensor.</summary>
     public Tensor Sum()
     {
-        var result = new Tensor([TensorPrimitives.Sum(Values)], []);
+        var result = Empty([]);
+        result.AsSpan()[0] = TensorPrimitives.Sum(Values);
         if (Autograd.ShouldRecord(this)) Autograd.Record(result, new FullReductionNode(this, result, 1f, "SumBackward"));
         return result;
     }
@@ -15,7 +16,8 @@ public partial class Tensor
     /// <summary>The mean of all elements, as a 0-dimensional tensor (NaN for an empty tensor, as in PyTorch).</summary>
     public Tensor Mean()
     {
-        var result = new Tensor([TensorPrimitives.Sum(Values) / _length], []);
+        var result = Empty([]);
+        result.AsSpan()[0] = TensorPrimitives.Sum(Values) / _length;
         if (Autograd.ShouldRecord(this)) Autograd.Record(result, new FullReductionNode(this, result, 1f / _length, "MeanBackward"));
         return result;
     }
@@ -39,7 +41,7 @@ public partial class Tensor
     public (Tensor Values, IntTensor Indices) Max(int dim, bool keepDim = false)
     {
         var (outer, size, inner, shape) = ReductionLayout(dim, keepDim);
-        var values = new Tensor(new float[outer * inner], shape);
+        var values = Empty(shape);
         var indices = new int[outer * inner];
         MaxAlong(Values, outer, size, inner, values.AsSpan(), indices);
         if (Autograd.ShouldRecord(this)) Autograd.Record(values, new MaxNode(this, values, indices, size, inner));
@@ -66,12 +68,12 @@ public partial class Tensor
     public Tensor LogSumExp(int dim = -1, bool keepDim = false)
     {
         var (outer, size, inner, shape) = ReductionLayout(dim, keepDim);
-        var result = new Tensor(new float[outer * inner], shape);
+        var result = Empty(shape);
         var x = Values;
         var y = result.AsSpan();
         if (inner == 1)
         {
-            var scratch = new float[size];
+            var scratch = NewBuffer(size);
             for (int o = 0; o < outer; o++) y[o] = RowKernels.LogSumExp(x.Slice(o * size, size), scratch);
         }
         else
@@ -97,7 +99,8 @@ public partial class Tensor
     private Tensor SumAlong(int dim, bool keepDim, bool mean)
     {
         var (outer, size, inner, shape) = ReductionLayout(dim, keepDim);
-        var result = new Tensor(new float[outer * inner], shape);
+        // The inner > 1 path accumulates into the result, so it needs zeroed storage.
+        var result = Empty(shape, zeroed: inner != 1);
         var x = Values;
         var y = result.AsSpan();
         if (inner == 1)

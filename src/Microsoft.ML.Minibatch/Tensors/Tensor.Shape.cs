@@ -108,7 +108,7 @@ public partial class Tensor
     {
         if (Rank != 2) throw new InvalidOperationException($"T() needs a 2-dimensional tensor, but the shape is {ShapeString}.");
         int rows = _shape[0], cols = _shape[1];
-        var result = new Tensor(new float[_length], [cols, rows]);
+        var result = Empty([cols, rows]);
         Transpose2D(Values, result.AsSpan(), rows, cols);
         if (Autograd.ShouldRecord(this)) Autograd.Record(result, new TransposeNode(this, result));
         return result;

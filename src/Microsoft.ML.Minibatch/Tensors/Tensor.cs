@@ -155,12 +155,31 @@ public partial class Tensor
     /// <summary>A copy of this tensor with its own storage; gradients flow back to this tensor.</summary>
     public Tensor Clone()
     {
-        var result = new Tensor(Values.ToArray(), _shape);
+        var result = Empty(_shape);
+        Values.CopyTo(result.AsSpan());
         if (Autograd.ShouldRecord(this))
         {
             Autograd.Record(result, new CloneNode(this, result));
         }
         return result;
+    }
+
+    /// <summary>
+    /// A tensor for an operation's result: from the active <see cref="TensorArena"/> if any, else newly allocated.
+    /// Callers that do not overwrite every element ask for <paramref name="zeroed"/> storage.
+    /// </summary>
+    internal static Tensor Empty(int[] shape, bool zeroed = false)
+    {
+        int length = CheckedElementCount(shape);
+        var arena = TensorArena.Current;
+        return new Tensor(arena is null ? new float[length] : arena.Rent(length, zeroed), 0, shape);
+    }
+
+    /// <summary>A scratch or saved buffer for an operation, from the active arena if any.</summary>
+    internal static float[] NewBuffer(int length, bool zeroed = false)
+    {
+        var arena = TensorArena.Current;
+        return arena is null ? new float[length] : arena.Rent(length, zeroed);
     }
 
     /// <summary>Formats a shape the way error messages show it, e.g. <c>[64, 784]</c>.</summary>

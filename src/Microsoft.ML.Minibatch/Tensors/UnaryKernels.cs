@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Microsoft.ML.Minibatch.Tensors;
@@ -6,6 +7,7 @@ namespace Microsoft.ML.Minibatch.Tensors;
 internal enum UnaryOp
 {
     AddScalar,
+    SubScalar,
     MulScalar,
     DivScalar,
     RSubScalar,
@@ -28,6 +30,7 @@ internal static class UnaryKernels
         switch (op)
         {
             case UnaryOp.AddScalar: TensorPrimitives.Add(x, s, y); break;
+            case UnaryOp.SubScalar: TensorPrimitives.Subtract(x, s, y); break;
             case UnaryOp.MulScalar: TensorPrimitives.Multiply(x, s, y); break;
             case UnaryOp.DivScalar: TensorPrimitives.Divide(x, s, y); break;
             case UnaryOp.RSubScalar: TensorPrimitives.Subtract(s, x, y); break;
@@ -49,6 +52,7 @@ internal static class UnaryKernels
         switch (op)
         {
             case UnaryOp.AddScalar:
+            case UnaryOp.SubScalar:
                 TensorPrimitives.Add(dx, g, dx);
                 return;
             case UnaryOp.MulScalar:
@@ -66,7 +70,8 @@ internal static class UnaryKernels
                 }
                 return;
         }
-        var temp = new float[dx.Length];
+        var rented = ArrayPool<float>.Shared.Rent(dx.Length);
+        var temp = rented.AsSpan(0, dx.Length);
         switch (op)
         {
             case UnaryOp.DivScalar:
@@ -108,11 +113,13 @@ internal static class UnaryKernels
                 break;
         }
         TensorPrimitives.Add(dx, temp, dx);
+        ArrayPool<float>.Shared.Return(rented);
     }
 
     public static string Name(UnaryOp op) => op switch
     {
         UnaryOp.AddScalar => "AddBackward",
+        UnaryOp.SubScalar => "SubBackward",
         UnaryOp.MulScalar => "MulBackward",
         UnaryOp.DivScalar => "DivBackward",
         UnaryOp.RSubScalar => "RsubBackward",

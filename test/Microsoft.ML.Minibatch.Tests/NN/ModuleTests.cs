@@ -64,6 +64,17 @@ public sealed class ModuleTests
     }
 
     [TestMethod]
+    public void NamedSequential_UsesTheGivenNames_AndAddContinuesByPosition()
+    {
+        var model = new Sequential([("hidden", (Module)new Linear(2, 3, generator: new Generator(0))), ("act", new ReLU())]);
+        CollectionAssert.AreEqual(new[] { "hidden.weight", "hidden.bias" }, model.NamedParameters().Select(p => p.Name).ToArray());
+        model.Add(new Linear(3, 1, generator: new Generator(0)));
+        CollectionAssert.AreEqual(new[] { "hidden", "act", "2" }, model.NamedChildren().Select(c => c.Name).ToArray());
+        Assert.AreEqual(3, model.Count);
+        CollectionAssert.AreEqual(new[] { 5, 1 }, model.Forward(Tensor.Zeros(5, 2)).GetShape());
+    }
+
+    [TestMethod]
     public void LinearWithoutBias_HasOnlyWeight()
     {
         var layer = new Linear(3, 2, bias: false, new Generator(0));

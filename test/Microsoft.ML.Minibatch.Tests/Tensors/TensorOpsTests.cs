@@ -22,6 +22,7 @@ public sealed class TensorOpsTests
         Assert.IsTrue(Tensor.Full(2.5f, 2, 2).ToArray().All(v => v == 2.5f));
         Assert.AreEqual(0, Tensor.Scalar(3).Rank);
         Assert.AreEqual(3f, Tensor.Scalar(3).Item());
+        CollectionAssert.AreEqual(new[] { 1 }, Tensor.FromArray([3f]).GetShape(), "no shape means 1-dimensional, as torch.tensor([3.])");
         CollectionAssert.AreEqual(new[] { 0f, 1f, 2f, 3f }, Tensor.Arange(4).ToArray());
         CollectionAssert.AreEqual(new[] { 1f, 1.5f, 2f, 2.5f }, Tensor.Arange(1, 3, 0.5f).ToArray());
         CollectionAssert.AreEqual(new[] { 0, 1, 2 }, IntTensor.Arange(3).ToArray());
