@@ -68,10 +68,12 @@ public static class StateDictFile
     public static OrderedDictionary<string, Tensor> Load(string path) => ToTensors(TorchSharpFormat.ReadFile(path));
 
     /// <summary>Reads a state dict from the current position of <paramref name="stream"/> to its end.</summary>
-    /// <param name="stream">A readable stream; left open.</param>
+    /// <param name="stream">A readable stream; left open. Non-seekable streams (e.g. a zip entry) are buffered first.</param>
+    /// <param name="sourceName">What to call the stream in error messages (e.g. <c>model.zip, entry weights.bin</c>); "stream" when null.</param>
     /// <returns>The tensors by key.</returns>
-    /// <exception cref="InvalidDataException">The content is malformed; the message says "stream" and the problem.</exception>
-    public static OrderedDictionary<string, Tensor> Load(Stream stream) => ToTensors(TorchSharpFormat.Read(stream, null));
+    /// <exception cref="InvalidDataException">The content is malformed; the message names the source and the problem.</exception>
+    public static OrderedDictionary<string, Tensor> Load(Stream stream, string? sourceName = null) =>
+        ToTensors(TorchSharpFormat.Read(stream, sourceName));
 
     /// <summary>
     /// Loads a state dict file into <paramref name="module"/>'s parameters (PyTorch's
@@ -92,12 +94,13 @@ public static class StateDictFile
     /// <param name="module">The module to load into.</param>
     /// <param name="stream">A readable stream; left open.</param>
     /// <param name="strict">Require the stream to hold exactly the module's keys.</param>
+    /// <param name="sourceName">What to call the stream in error messages; "stream" when null.</param>
     /// <returns>The missing and unexpected keys (both empty after a strict load).</returns>
-    /// <exception cref="InvalidDataException">The content is malformed or does not fit the module.</exception>
-    public static LoadStateDictResult Load(Module module, Stream stream, bool strict = true)
+    /// <exception cref="InvalidDataException">The content is malformed or does not fit the module; the message names the source.</exception>
+    public static LoadStateDictResult Load(Module module, Stream stream, bool strict = true, string? sourceName = null)
     {
         ArgumentNullException.ThrowIfNull(module);
-        return LoadInto(module, Load(stream), "stream", strict);
+        return LoadInto(module, Load(stream, sourceName), sourceName is null ? "stream" : $"file '{sourceName}'", strict);
     }
 
     private static LoadStateDictResult LoadInto(Module module, OrderedDictionary<string, Tensor> stateDict, string source, bool strict)

@@ -65,6 +65,17 @@ def _read_uleb128(stream, what):
             raise ValueError("%s is not a valid ULEB128 number" % what)
 
 
+def _remaining(stream):
+    """Bytes left in a seekable stream (None if it cannot seek), to refuse absurd sizes before reading."""
+    try:
+        here = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return None
+
+
 def write_entries(entries, stream):
     """Writes (key, numpy float32 array) pairs, in order."""
     entries = list(entries)
@@ -88,6 +99,9 @@ def read_entries(stream):
     seen = set()
     for index in range(count):
         key_len = _read_uleb128(stream, "key length of entry %d" % index)
+        left = _remaining(stream)
+        if left is not None and key_len > left:
+            raise ValueError("key of entry %d claims %d bytes but only %d remain" % (index, key_len, left))
         raw_key = stream.read(key_len)
         if len(raw_key) != key_len:
             raise ValueError("truncated in key of entry %d" % index)
@@ -102,7 +116,12 @@ def read_entries(stream):
         if rank > MAX_RANK:
             raise ValueError("'%s' has rank %d" % (key, rank))
         shape = tuple(_read_uleb128(stream, "dimension of '%s'" % key) for _ in range(rank))
-        nbytes = 4 * int(np.prod(shape, dtype=np.int64)) if shape else 4
+        nbytes = 4
+        for dim in shape:
+            nbytes *= dim  # Python ints: no overflow, so an absurd claim stays absurd
+        left = _remaining(stream)
+        if left is not None and nbytes > left:
+            raise ValueError("'%s' has shape %s needing %d bytes but only %d remain" % (key, shape, nbytes, left))
         data = stream.read(nbytes)
         if len(data) != nbytes:
             raise ValueError("truncated in data of '%s'" % key)

@@ -117,6 +117,11 @@ public sealed class StateDictFileTests
             File.WriteAllBytes(path, [4, 8, (byte)'0', (byte)'.']);
             StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => StateDictFile.Load(Mlp(1), path)).Message, path);
             Assert.ThrowsExactly<FileNotFoundException>(() => StateDictFile.Load(Path.Combine(dir, "missing.bin")));
+            using (var zipLike = new MemoryStream([4, 8]))
+            {
+                InvalidDataException named = Assert.ThrowsExactly<InvalidDataException>(() => StateDictFile.Load(Mlp(1), zipLike, sourceName: "model.zip, entry weights.bin"));
+                StringAssert.Contains(named.Message, "model.zip, entry weights.bin");
+            }
 
             var duplicate = new List<KeyValuePair<string, Tensor>> { new("a", Tensor.Zeros(1)), new("a", Tensor.Zeros(1)) };
             Assert.ThrowsExactly<ArgumentException>(() => StateDictFile.Save(duplicate, Path.Combine(dir, "dup.bin")));
