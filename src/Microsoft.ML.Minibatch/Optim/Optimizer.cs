@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
@@ -17,6 +18,7 @@ namespace Microsoft.ML.Minibatch.Optim;
 public abstract class Optimizer
 {
     private readonly Parameter[] _parameters;
+    private readonly ReadOnlyCollection<Parameter> _readOnlyParameters;
     private double _learningRate;
 
     /// <summary>Creates an optimizer over <paramref name="parameters"/>.</summary>
@@ -40,10 +42,11 @@ public abstract class Optimizer
         }
         CheckLearningRate(learningRate, nameof(learningRate));
         _learningRate = learningRate;
+        _readOnlyParameters = Array.AsReadOnly(_parameters);
     }
 
     /// <summary>The parameters this optimizer updates, in the order given.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    public IReadOnlyList<Parameter> Parameters => _readOnlyParameters;
 
     /// <summary>
     /// The learning rate used by the next <see cref="Step"/>. Schedules change it between steps
