@@ -84,6 +84,14 @@ public sealed class FunctionalGoldenTests
     }
 
     [TestMethod]
+    public void LossObjects_MatchPyTorch()
+    {
+        var c = Load("ordinary");
+        Check(c, "ce_sum", x => new CrossEntropyLoss(Reduction.Sum).Forward(x, c.Target));
+        Check(c, "nll_mean", x => new NllLoss().Forward(new LogSoftmax(1).Forward(x), c.Target));
+    }
+
+    [TestMethod]
     [DynamicData(nameof(Cases))]
     public void Accuracy_MatchesPyTorch(string name)
     {
