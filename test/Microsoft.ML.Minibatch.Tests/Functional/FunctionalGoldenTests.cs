@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
-using Microsoft.ML.Minibatch.Tests.Tensors;
+using Microsoft.ML.Minibatch.Tests.TensorsTests;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-namespace Microsoft.ML.Minibatch.Tests.Functional;
+namespace Microsoft.ML.Minibatch.Tests.FunctionalTests;
 
 /// <summary>Values and gradients of the losses against PyTorch 1.13 (Fixtures/engine_losses.json).</summary>
 [TestClass]

@@ -2,7 +2,7 @@ using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-namespace Microsoft.ML.Minibatch.Tests.Tensors;
+namespace Microsoft.ML.Minibatch.Tests.TensorsTests;
 
 [TestClass]
 public sealed class TensorArenaTests
