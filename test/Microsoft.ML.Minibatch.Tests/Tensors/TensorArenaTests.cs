@@ -21,7 +21,7 @@ public sealed class TensorArenaTests
             {
                 F.CrossEntropy(model.Forward(x), y).Backward();
             }
-            using (Microsoft.ML.Minibatch.Tensors.Autograd.NoGrad())
+            using (Autograd.NoGrad())
             {
                 foreach (var p in model.Parameters()) p.SubInPlace(p.Grad!, 0.5f);
             }
