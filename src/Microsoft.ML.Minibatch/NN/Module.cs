@@ -125,10 +125,21 @@ public abstract class Module
     /// <returns>This module.</returns>
     public Module Eval() => Train(false);
 
-    /// <summary>Zeroes the accumulated gradient of every parameter in place (PyTorch 1.13's <c>zero_grad()</c>); missing gradients stay null.</summary>
-    public void ZeroGrad()
+    /// <summary>
+    /// Clears the accumulated gradient of every parameter (PyTorch 1.13's <c>zero_grad()</c>): zeroed in place by default,
+    /// which keeps the gradient buffers for the next batch, or dropped when <paramref name="setToNone"/>.
+    /// </summary>
+    /// <param name="setToNone">Set <see cref="Tensor.Grad"/> to null instead of zeroing it.</param>
+    public void ZeroGrad(bool setToNone = false)
     {
-        foreach (var parameter in Parameters()) parameter.Grad?.AsSpan().Clear();
+        // A direct walk rather than Parameters(): called every batch, it should not allocate.
+        foreach (var (_, parameter) in _parameters)
+        {
+            if (parameter?.Grad is null) continue;
+            if (setToNone) parameter.Grad = null;
+            else parameter.Grad.AsSpan().Clear();
+        }
+        foreach (var (_, module) in _modules) module.ZeroGrad(setToNone);
     }
 
     /// <summary>

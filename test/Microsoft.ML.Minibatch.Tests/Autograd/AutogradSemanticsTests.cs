@@ -2,7 +2,8 @@ using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-// Not "…Tests.Autograd": that namespace would hide the Autograd class from every test namespace.
+// Test namespaces end in "Tests": a namespace "…Tests.Autograd" (or ".Functional") would hide the Autograd
+// (or Functional) class from every test under Microsoft.ML.Minibatch.Tests.
 namespace Microsoft.ML.Minibatch.Tests.AutogradTests;
 
 [TestClass]
@@ -63,40 +64,39 @@ public sealed class AutogradSemanticsTests
     public void NoGrad_StopsRecording_Nests_AndRestores()
     {
         var x = Leaf(1, 2);
-        Assert.IsTrue(Tensors_IsGradEnabled());
-        using (Microsoft.ML.Minibatch.Tensors.Autograd.NoGrad())
+        Assert.IsTrue(Autograd.IsGradEnabled);
+        using (Autograd.NoGrad())
         {
             var y = x * 2f;
             Assert.IsFalse(y.RequiresGrad);
             Assert.IsNull(y.GradFn);
-            using (Microsoft.ML.Minibatch.Tensors.Autograd.NoGrad())
+            using (Autograd.NoGrad())
             {
-                Assert.IsFalse(Tensors_IsGradEnabled());
+                Assert.IsFalse(Autograd.IsGradEnabled);
             }
-            Assert.IsFalse(Tensors_IsGradEnabled(), "leaving the inner scope must not re-enable recording");
-            using (Microsoft.ML.Minibatch.Tensors.Autograd.EnableGrad())
+            Assert.IsFalse(Autograd.IsGradEnabled, "leaving the inner scope must not re-enable recording");
+            using (Autograd.EnableGrad())
             {
                 Assert.IsNotNull((x * 2f).GradFn);
             }
         }
-        Assert.IsTrue(Tensors_IsGradEnabled());
+        Assert.IsTrue(Autograd.IsGradEnabled);
         Assert.IsNotNull((x * 2f).GradFn);
     }
 
-    private static bool Tensors_IsGradEnabled() => Microsoft.ML.Minibatch.Tensors.Autograd.IsGradEnabled;
 
     [TestMethod]
     public void NoGrad_IsPerThread()
     {
-        using (Microsoft.ML.Minibatch.Tensors.Autograd.NoGrad())
+        using (Autograd.NoGrad())
         {
             // A dedicated thread: waiting on a Task could run it inline on this thread.
             bool other = false;
-            var thread = new Thread(() => other = Microsoft.ML.Minibatch.Tensors.Autograd.IsGradEnabled);
+            var thread = new Thread(() => other = Autograd.IsGradEnabled);
             thread.Start();
             thread.Join();
             Assert.IsTrue(other);
-            Assert.IsFalse(Microsoft.ML.Minibatch.Tensors.Autograd.IsGradEnabled);
+            Assert.IsFalse(Autograd.IsGradEnabled);
         }
     }
 
@@ -112,7 +112,7 @@ public sealed class AutogradSemanticsTests
         CollectionAssert.AreEqual(new[] { 3f, 6f }, x.Grad!.ToArray());
 
         var view = x.Detach();
-        using (Microsoft.ML.Minibatch.Tensors.Autograd.NoGrad()) x.FillInPlace(5);
+        using (Autograd.NoGrad()) x.FillInPlace(5);
         CollectionAssert.AreEqual(new[] { 5f, 5f }, view.ToArray());
     }
 
@@ -162,7 +162,7 @@ public sealed class AutogradSemanticsTests
         var p = new Parameter(Tensor.Ones(2));
         var error = Assert.ThrowsExactly<InvalidOperationException>(() => p.MulInPlace(2));
         StringAssert.Contains(error.Message, "NoGrad");
-        using (Microsoft.ML.Minibatch.Tensors.Autograd.NoGrad()) p.MulInPlace(2);
+        using (Autograd.NoGrad()) p.MulInPlace(2);
         CollectionAssert.AreEqual(new[] { 2f, 2f }, p.ToArray());
     }
 

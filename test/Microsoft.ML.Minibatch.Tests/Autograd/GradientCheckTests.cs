@@ -2,7 +2,8 @@ using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-// Not "…Tests.Autograd": that namespace would hide the Autograd class from every test namespace.
+// Test namespaces end in "Tests": a namespace "…Tests.Autograd" (or ".Functional") would hide the Autograd
+// (or Functional) class from every test under Microsoft.ML.Minibatch.Tests.
 namespace Microsoft.ML.Minibatch.Tests.AutogradTests;
 
 /// <summary>

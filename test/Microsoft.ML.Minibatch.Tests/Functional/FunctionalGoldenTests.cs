@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
-using Microsoft.ML.Minibatch.Tests.Tensors;
+using Microsoft.ML.Minibatch.Tests.TensorsTests;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-namespace Microsoft.ML.Minibatch.Tests.Functional;
+namespace Microsoft.ML.Minibatch.Tests.FunctionalTests;
 
 /// <summary>Values and gradients of the losses against PyTorch 1.13 (Fixtures/engine_losses.json).</summary>
 [TestClass]
@@ -81,6 +81,14 @@ public sealed class FunctionalGoldenTests
         Check(c, "ce_mean", x => F.CrossEntropy(x, c.Target));
         Check(c, "ce_sum", x => F.CrossEntropy(x, c.Target, Reduction.Sum));
         Check(c, "ce_none", x => F.CrossEntropy(x, c.Target, Reduction.None));
+    }
+
+    [TestMethod]
+    public void LossObjects_MatchPyTorch()
+    {
+        var c = Load("ordinary");
+        Check(c, "ce_sum", x => new CrossEntropyLoss(Reduction.Sum).Forward(x, c.Target));
+        Check(c, "nll_mean", x => new NllLoss().Forward(new LogSoftmax(1).Forward(x), c.Target));
     }
 
     [TestMethod]

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
-using Microsoft.ML.Minibatch.Tests.Tensors;
+using Microsoft.ML.Minibatch.Tests.TensorsTests;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-namespace Microsoft.ML.Minibatch.Tests.NN;
+namespace Microsoft.ML.Minibatch.Tests.NNTests;
 
 [TestClass]
 public sealed class ModuleTests
@@ -182,8 +182,12 @@ public sealed class ModuleTests
         var x = Tensor.Rand(new Generator(9), 4, 784);
         F.CrossEntropy(model.Forward(x), new IntTensor([1, 2, 3, 4])).Backward();
         Assert.IsTrue(model.Parameters().All(p => p.Grad is not null && p.Grad.ToArray().Any(v => v != 0)));
+        var buffers = model.Parameters().Select(p => p.Grad).ToArray();
         model.ZeroGrad();
         Assert.IsTrue(model.Parameters().All(p => p.Grad!.ToArray().All(v => v == 0)));
+        CollectionAssert.AreEqual(buffers, model.Parameters().Select(p => p.Grad).ToArray(), "zeroed in place, not replaced");
+        model.ZeroGrad(setToNone: true);
+        Assert.IsTrue(model.Parameters().All(p => p.Grad is null));
     }
 
     private static Sequential MlpFromFixture()

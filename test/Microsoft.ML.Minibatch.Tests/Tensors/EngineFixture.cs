@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Minibatch.Tests.Tensors;
+namespace Microsoft.ML.Minibatch.Tests.TensorsTests;
 
 /// <summary>Reads the PyTorch golden files written by Fixtures/make_engine_golden.py.</summary>
 internal static class EngineFixture

@@ -1,7 +1,7 @@
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 
-namespace Microsoft.ML.Minibatch.Tests.Tensors;
+namespace Microsoft.ML.Minibatch.Tests.TensorsTests;
 
 [TestClass]
 public sealed class GeneratorTests

@@ -2,7 +2,7 @@ using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-namespace Microsoft.ML.Minibatch.Tests.Tensors;
+namespace Microsoft.ML.Minibatch.Tests.TensorsTests;
 
 [TestClass]
 public sealed class TensorArenaTests
@@ -21,7 +21,7 @@ public sealed class TensorArenaTests
             {
                 F.CrossEntropy(model.Forward(x), y).Backward();
             }
-            using (Microsoft.ML.Minibatch.Tensors.Autograd.NoGrad())
+            using (Autograd.NoGrad())
             {
                 foreach (var p in model.Parameters()) p.SubInPlace(p.Grad!, 0.5f);
             }

@@ -1,7 +1,7 @@
 using Microsoft.ML.Minibatch.Tensors;
 using F = Microsoft.ML.Minibatch.NN.Functional;
 
-namespace Microsoft.ML.Minibatch.Tests.Tensors;
+namespace Microsoft.ML.Minibatch.Tests.TensorsTests;
 
 /// <summary>Forward values of the tensor operations on small hand-computed cases.</summary>
 [TestClass]
