@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Minibatch.NN;
 
-namespace Microsoft.ML.Minibatch.Tests.NN;
+namespace Microsoft.ML.Minibatch.Tests.NNTests;
 
 /// <summary>
 /// The TorchSharp state-dict codec: exact byte layout, round trips, interop with the Python

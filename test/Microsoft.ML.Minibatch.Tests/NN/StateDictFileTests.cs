@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 
-namespace Microsoft.ML.Minibatch.Tests.NN;
+namespace Microsoft.ML.Minibatch.Tests.NNTests;
 
 /// <summary>Module-level save/load of state dicts in TorchSharp's format, including PyTorch interop.</summary>
 [TestClass]

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Minibatch.Tests.Optim;
+namespace Microsoft.ML.Minibatch.Tests.OptimTests;
 
 /// <summary>
 /// The PyTorch trajectories written by Fixtures/make_optim_golden.py: per case the options, the

@@ -1,6 +1,6 @@
 using Microsoft.ML.Minibatch.Optim;
 
-namespace Microsoft.ML.Minibatch.Tests.Optim;
+namespace Microsoft.ML.Minibatch.Tests.OptimTests;
 
 /// <summary>
 /// The span kernels replayed against torch.optim.SGD / torch.optim.Adam trajectories

@@ -2,7 +2,7 @@ using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Optim;
 using Microsoft.ML.Minibatch.Tensors;
 
-namespace Microsoft.ML.Minibatch.Tests.Optim;
+namespace Microsoft.ML.Minibatch.Tests.OptimTests;
 
 /// <summary>
 /// Sgd and Adam over real Parameters: the PyTorch golden trajectories replayed through Grad,
@@ -152,7 +152,7 @@ public sealed class OptimizerTests
         float first = 0, last = 0;
         for (int epoch = 0; epoch < 50; epoch++)
         {
-            Tensor loss = Microsoft.ML.Minibatch.NN.Functional.CrossEntropy(model.Forward(x), y);
+            Tensor loss = Functional.CrossEntropy(model.Forward(x), y);
             if (epoch == 0) first = loss.Item();
             last = loss.Item();
             loss.Backward();
