@@ -1,0 +1,245 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Microsoft.ML.Minibatch.Tensors;
+
+namespace Microsoft.ML.Minibatch.NN;
+
+/// <summary>
+/// Stateless neural-network functions (PyTorch's <c>torch.nn.functional</c>): activations, the fused linear map,
+/// numerically stable log-softmax and losses, and accuracy.
+/// </summary>
+public static class Functional
+{
+    /// <summary>log Σ exp(x) along <paramref name="dim"/> with the max trick (PyTorch's <c>x.logsumexp(dim)</c>).</summary>
+    /// <param name="input">The values.</param>
+    /// <param name="dim">The dimension to reduce.</param>
+    /// <param name="keepDim">Keep the reduced dimension with size 1.</param>
+    public static Tensor LogSumExp(Tensor input, int dim = -1, bool keepDim = false)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.LogSumExp(dim, keepDim);
+    }
+
+    /// <summary>max(x, 0), element-wise (PyTorch's <c>F.relu</c>).</summary>
+    /// <param name="input">The values.</param>
+    public static Tensor Relu(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Relu();
+    }
+
+    /// <summary>
+    /// y = x·Wᵀ + b in one fused operation with one autograd node (PyTorch's <c>F.linear</c>).
+    /// </summary>
+    /// <param name="input">[…, in] (the leading dimensions are treated as rows).</param>
+    /// <param name="weight">[out, in].</param>
+    /// <param name="bias">[out], or null.</param>
+    /// <returns>[…, out].</returns>
+    /// <exception cref="ArgumentException">The shapes do not fit; the message names them.</exception>
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 2 || input.Rank == 0 || input.Size(-1) != weight.Size(1))
+        {
+            throw new ArgumentException(
+                $"Shapes {input.ShapeString} and {weight.ShapeString} do not match for Linear (input [..., in] and weight [out, in]).", nameof(input));
+        }
+        int outFeatures = weight.Size(0), inFeatures = weight.Size(1);
+        if (bias is not null && (bias.Rank != 1 || bias.Size(0) != outFeatures))
+        {
+            throw new ArgumentException(
+                $"Shapes {bias.ShapeString} and {weight.ShapeString} do not match for Linear (bias must be [out]).", nameof(bias));
+        }
+        int rows = inFeatures == 0 ? input.Size(0) : input.ElementCount / inFeatures;
+        var shape = input.GetShape();
+        shape[^1] = outFeatures;
+        var output = Tensor.Empty(shape, zeroed: inFeatures == 0);
+        var y = output.AsSpan();
+        Gemm.Multiply(input.AsSpan(), false, weight.AsSpan(), true, y, rows, outFeatures, inFeatures);
+        if (bias is not null)
+        {
+            ReadOnlySpan<float> b = bias.AsSpan();
+            for (int i = 0; i < rows; i++)
+            {
+                var row = y.Slice(i * outFeatures, outFeatures);
+                TensorPrimitives.Add(row, b, row);
+            }
+        }
+        if (Autograd.IsGradEnabled && (input.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false)))
+        {
+            Record(output, new LinearNode(input, weight, bias, output, rows));
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// log-softmax along the last dimension, x − logsumexp(x), computed stably in one pass with one autograd node
+    /// (PyTorch's <c>F.log_softmax(x, dim=-1)</c>).
+    /// </summary>
+    /// <param name="input">The logits.</param>
+    /// <param name="dim">The dimension; only the last one is supported (−1, or Rank − 1).</param>
+    public static Tensor LogSoftmax(Tensor input, int dim = -1)
+    {
+        int n = LastDimension(input, dim, "LogSoftmax");
+        var output = Tensor.Empty(input.GetShape());
+        RowKernels.LogSoftmax(input.AsSpan(), output.AsSpan(), n == 0 ? 0 : input.ElementCount / n, n);
+        if (Autograd.IsGradEnabled && input.RequiresGrad) Record(output, new LogSoftmaxNode(input, output, n));
+        return output;
+    }
+
+    /// <summary>softmax along the last dimension, computed stably (PyTorch's <c>F.softmax(x, dim=-1)</c>).</summary>
+    /// <param name="input">The logits.</param>
+    /// <param name="dim">The dimension; only the last one is supported.</param>
+    public static Tensor Softmax(Tensor input, int dim = -1)
+    {
+        int n = LastDimension(input, dim, "Softmax");
+        var output = Tensor.Empty(input.GetShape());
+        RowKernels.Softmax(input.AsSpan(), output.AsSpan(), n == 0 ? 0 : input.ElementCount / n, n);
+        if (Autograd.IsGradEnabled && input.RequiresGrad) Record(output, new SoftmaxNode(input, output, n));
+        return output;
+    }
+
+    /// <summary>
+    /// The negative log-likelihood of the targets given log-probabilities (PyTorch's <c>F.nll_loss</c>):
+    /// −input[i, target[i]], reduced as asked.
+    /// </summary>
+    /// <param name="input">Log-probabilities [n, c].</param>
+    /// <param name="target">Class indices [n], each in [0, c).</param>
+    /// <param name="reduction">Mean (default), Sum, or None for one loss per row.</param>
+    public static Tensor Nll(Tensor input, IntTensor target, Reduction reduction = Reduction.Mean)
+    {
+        var (rows, cols) = CheckClassification(input, target, "Nll");
+        var x = input.AsSpan();
+        var t = target.AsSpan();
+        Tensor output;
+        if (reduction == Reduction.None)
+        {
+            output = Tensor.Empty([rows]);
+            var y = output.AsSpan();
+            for (int i = 0; i < rows; i++) y[i] = -x[i * cols + t[i]];
+        }
+        else
+        {
+            float sum = 0;
+            for (int i = 0; i < rows; i++) sum -= x[i * cols + t[i]];
+            output = Tensor.Empty([]);
+            output.AsSpan()[0] = reduction == Reduction.Mean ? sum / rows : sum;
+        }
+        if (Autograd.IsGradEnabled && input.RequiresGrad)
+        {
+            Record(output, new NllNode(input, output, target.ToArray(), ReductionCode(reduction)));
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// Cross-entropy of logits against class targets, log-softmax and NLL fused into one stable operation with one
+    /// autograd node (PyTorch's <c>F.cross_entropy</c>). Logits of ±10⁴ stay finite.
+    /// </summary>
+    /// <param name="input">Logits [n, c].</param>
+    /// <param name="target">Class indices [n], each in [0, c).</param>
+    /// <param name="reduction">Mean over the batch (default), Sum, or None.</param>
+    public static Tensor CrossEntropy(Tensor input, IntTensor target, Reduction reduction = Reduction.Mean)
+    {
+        var (rows, cols) = CheckClassification(input, target, "CrossEntropy");
+        var x = input.AsSpan();
+        var t = target.AsSpan();
+        // The softmax is kept for the backward pass: d loss / d logits = softmax − onehot(target).
+        var softmax = Tensor.NewBuffer(rows * cols);
+        var shifted = Tensor.NewBuffer(cols);
+        var output = Tensor.Empty(reduction == Reduction.None ? [rows] : []);
+        var losses = reduction == Reduction.None ? output.AsSpan() : default;
+        float sum = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            var p = softmax.AsSpan(i * cols, cols);
+            // loss = −log_softmax[target] = log Σ exp(x − m) − (x[target] − m), with the max subtracted first
+            // so large logits keep their precision (see RowKernels.LogSoftmax).
+            float logSum = RowKernels.ShiftedLogSum(x.Slice(i * cols, cols), shifted, p, out float expSum);
+            float loss = logSum - shifted[t[i]];
+            TensorPrimitives.Divide(p, expSum, p);
+            if (reduction == Reduction.None) losses[i] = loss;
+            else sum += loss;
+        }
+        if (reduction != Reduction.None) output.AsSpan()[0] = reduction == Reduction.Mean ? sum / rows : sum;
+        if (Autograd.IsGradEnabled && input.RequiresGrad)
+        {
+            Record(output, new CrossEntropyNode(input, output, softmax, target.ToArray(), ReductionCode(reduction)));
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// The fraction of rows whose largest logit is at the target class (the seeds' <c>accuracy</c>:
+    /// <c>(argmax(out, 1) == target).float().mean()</c>).
+    /// </summary>
+    /// <param name="output">Scores [n, c].</param>
+    /// <param name="target">Class indices [n].</param>
+    public static float Accuracy(Tensor output, IntTensor target)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(target);
+        if (output.Rank != 2 || target.Rank != 1 || target.ElementCount != output.Size(0))
+        {
+            throw new ArgumentException(
+                $"Shapes {output.ShapeString} and {target.ShapeString} do not match for Accuracy (expected [n, c] and [n]).", nameof(target));
+        }
+        int rows = output.Size(0), cols = output.Size(1);
+        if (rows == 0) return float.NaN;
+        ReadOnlySpan<float> x = output.AsSpan();
+        var t = target.AsSpan();
+        int correct = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            if (TensorPrimitives.IndexOfMax(x.Slice(i * cols, cols)) == t[i]) correct++;
+        }
+        return (float)correct / rows;
+    }
+
+    private static (int Rows, int Cols) CheckClassification(Tensor input, IntTensor target, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (input.Rank != 2 || target.Rank != 1 || target.ElementCount != input.Size(0))
+        {
+            throw new ArgumentException(
+                $"Shapes {input.ShapeString} and {target.ShapeString} do not match for {operation} (expected [n, c] and [n]).", nameof(target));
+        }
+        int cols = input.Size(1);
+        foreach (int t in target.AsSpan())
+        {
+            if ((uint)t >= (uint)cols)
+            {
+                throw new ArgumentOutOfRangeException(nameof(target), t, $"Target {t} is out of bounds for {cols} classes.");
+            }
+        }
+        return (input.Size(0), cols);
+    }
+
+    private static int LastDimension(Tensor input, int dim, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank == 0) throw new ArgumentException($"{operation} needs a tensor with at least one dimension.", nameof(input));
+        int d = dim < 0 ? dim + input.Rank : dim;
+        if (d != input.Rank - 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dim), dim,
+                $"{operation} supports only the last dimension ({input.Rank - 1} or −1) of shape {input.ShapeString}.");
+        }
+        return input.Size(-1);
+    }
+
+    private static int ReductionCode(Reduction reduction) => reduction switch
+    {
+        Reduction.None => 0,
+        Reduction.Mean => 1,
+        Reduction.Sum => 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction."),
+    };
+
+    private static void Record(Tensor output, AutogradNode node)
+    {
+        output._gradFn = node;
+        output.RequiresGrad = true;
+    }
+}
