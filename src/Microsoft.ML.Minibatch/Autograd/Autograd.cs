@@ -93,16 +93,31 @@ public static class Autograd
         // Topological order of the interior tensors reachable from the root: a node runs only after every
         // consumer of its output has added its share of the gradient, and each node runs once.
         var order = TopologicalOrder(root);
-        for (int i = order.Count - 1; i >= 0; i--)
+        try
         {
-            var tensor = order[i];
-            var pending = tensor._pendingGrad;
-            if (pending is null) continue;
-            tensor._gradFn!.Backward(pending.AsSpan(0, tensor._length));
-            tensor._pendingGrad = null;
-            ArrayPool<float>.Shared.Return(pending);
+            for (int i = order.Count - 1; i >= 0; i--)
+            {
+                var tensor = order[i];
+                var pending = tensor._pendingGrad;
+                if (pending is null) continue;
+                tensor._gradFn!.Backward(pending.AsSpan(0, tensor._length));
+                tensor._pendingGrad = null;
+                ArrayPool<float>.Shared.Return(pending);
+            }
         }
-        order.Clear();
+        finally
+        {
+            // After a failure part-way, no stale interior gradient may leak into a later backward pass.
+            foreach (var tensor in order)
+            {
+                if (tensor._pendingGrad is { } pending)
+                {
+                    tensor._pendingGrad = null;
+                    ArrayPool<float>.Shared.Return(pending);
+                }
+            }
+            order.Clear();
+        }
     }
 
     // Reused across backward passes on a thread so that a training step does not allocate them anew.

@@ -11,6 +11,14 @@ public partial class Tensor
         return new Tensor(new float[CheckedElementCount(owned)], owned);
     }
 
+    /// <summary>A tensor of zeros with <paramref name="other"/>'s shape (PyTorch's <c>torch.zeros_like</c>), e.g. optimizer state.</summary>
+    /// <param name="other">The tensor whose shape is copied.</param>
+    public static Tensor ZerosLike(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Zeros(other._shape);
+    }
+
     /// <summary>A tensor of ones (PyTorch's <c>torch.ones</c>).</summary>
     /// <param name="shape">The dimension sizes.</param>
     public static Tensor Ones(params int[] shape) => Full(1f, shape);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Microsoft.ML.Minibatch.Tensors;
@@ -63,11 +64,7 @@ internal static class UnaryKernels
                 TensorPrimitives.Subtract(dx, g, dx);
                 return;
             case UnaryOp.Relu:
-                // PyTorch's threshold_backward: the gradient passes where the output is positive.
-                for (int i = 0; i < dx.Length; i++)
-                {
-                    if (y[i] > 0) dx[i] += g[i];
-                }
+                ReluBackward(y, g, dx);
                 return;
         }
         var rented = ArrayPool<float>.Shared.Rent(dx.Length);
@@ -114,6 +111,26 @@ internal static class UnaryKernels
         }
         TensorPrimitives.Add(dx, temp, dx);
         ArrayPool<float>.Shared.Return(rented);
+    }
+
+    /// <summary>dx += g where y > 0 (PyTorch's threshold_backward: the gradient passes where the output is positive).</summary>
+    private static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> g, Span<float> dx)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<float>.Count;
+            for (; i <= dx.Length - width; i += width)
+            {
+                var mask = Vector.GreaterThan(new Vector<float>(y.Slice(i, width)), Vector<float>.Zero);
+                var add = Vector.ConditionalSelect(mask, new Vector<float>(g.Slice(i, width)), Vector<float>.Zero);
+                (new Vector<float>(dx.Slice(i, width)) + add).CopyTo(dx.Slice(i, width));
+            }
+        }
+        for (; i < dx.Length; i++)
+        {
+            if (y[i] > 0) dx[i] += g[i];
+        }
     }
 
     public static string Name(UnaryOp op) => op switch

@@ -3,8 +3,8 @@
 
 Regenerate (from this directory) with:
     /usr/bin/python3 make_engine_golden.py
-It needs torch 1.13 (Debian's python3-torch) and writes engine_generator.json, engine_losses.json and
-engine_mlp.json next to this script. The inputs are written into the fixtures too, so the C# tests never
+It needs torch 1.13 (Debian's python3-torch) and writes engine_generator.json, engine_losses.json,
+engine_mlp.json and engine_training.json next to this script. The inputs are written into the fixtures too, so the C# tests never
 depend on numpy's or torch's random streams except where the generator itself is under test.
 """
 import json
@@ -157,7 +157,37 @@ def mlp_fixture():
     })
 
 
+def training_fixture():
+    """The lesson's loop on reproducible data: init from manual_seed(1), data from torch.rand after manual_seed(2)
+    (the C# Generator reproduces both streams bitwise, so the data need not be stored), lr 0.5, batch 64."""
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
+    torch.manual_seed(2)
+    x = torch.rand(256, 784)
+    y = torch.arange(256) % 10
+    losses, accuracies = [], []
+    for epoch in range(2):
+        for i in range(0, 256, 64):
+            xb, yb = x[i:i + 64], y[i:i + 64]
+            out = model(xb)
+            loss = F.cross_entropy(out, yb)
+            losses.append(float(loss))
+            accuracies.append(float((torch.argmax(out, dim=1) == yb).float().mean()))
+            loss.backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    p -= 0.5 * p.grad
+                model.zero_grad()
+    dump("engine_training.json", {
+        "torch_version": torch.__version__,
+        "losses": losses, "accuracies": accuracies,
+        "param_sums": [float(p.double().sum()) for p in model.parameters()],
+        "final_bias2": f32_list(model[2].bias),
+    })
+
+
 if __name__ == "__main__":
     generator_fixture()
     losses_fixture()
     mlp_fixture()
+    training_fixture()

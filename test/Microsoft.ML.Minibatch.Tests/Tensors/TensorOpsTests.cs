@@ -19,6 +19,9 @@ public sealed class TensorOpsTests
         Assert.AreEqual(3, z.Size(-1));
         Assert.IsTrue(z.ToArray().All(v => v == 0));
         Assert.IsTrue(Tensor.Ones(4).ToArray().All(v => v == 1));
+        var like = Tensor.ZerosLike(Tensor.Ones(3, 2));
+        CollectionAssert.AreEqual(new[] { 3, 2 }, like.GetShape());
+        Assert.IsTrue(like.ToArray().All(v => v == 0));
         Assert.IsTrue(Tensor.Full(2.5f, 2, 2).ToArray().All(v => v == 2.5f));
         Assert.AreEqual(0, Tensor.Scalar(3).Rank);
         Assert.AreEqual(3f, Tensor.Scalar(3).Item());
