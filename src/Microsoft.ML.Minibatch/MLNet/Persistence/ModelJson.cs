@@ -158,7 +158,7 @@ internal static class ModelJson
             else if (v.TryGetValue(out string? text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && !double.IsFinite(parsed)) d = parsed;
             else if (v.TryGetValue(out string? nan) && nan == "NaN") d = double.NaN;
             else throw new FormatException("a floating-point value must be a number, NaN or Infinity");
-            return raw == typeof(float) ? (float)d : d;
+            return raw == typeof(float) ? (object)(float)d : d;
         }
         try
         {
