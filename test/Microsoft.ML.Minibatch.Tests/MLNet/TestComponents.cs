@@ -100,12 +100,16 @@ internal sealed class CentroidTrainer : IEstimator<CentroidTransformer>
 {
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        SchemaErrors.CheckColumn(inputSchema, "label", "Label", "Key<UInt32>", c => c.IsKey && c.Kind == SchemaShape.Column.VectorKind.Scalar);
+        var label = SchemaErrors.CheckColumn(inputSchema, "label", "Label", "Key<UInt32>", c => c.IsKey && c.Kind == SchemaShape.Column.VectorKind.Scalar);
         SchemaErrors.CheckColumn(inputSchema, "feature", "Features", "Vector<Single>",
             c => c.Kind == SchemaShape.Column.VectorKind.Vector && c.ItemType.Equals(NumberDataViewType.Single));
         var columns = inputSchema.ToList();
         columns.Add(new SchemaShape.Column("Score", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false));
-        columns.Add(new SchemaShape.Column("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true));
+        // Promise the label's key values on PredictedLabel, so that MapKeyToValue can follow in a chain.
+        var keyValues = label.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out var kv)
+            ? new SchemaShape(new[] { new SchemaShape.Column(kv.Name, kv.Kind, TextDataViewType.Instance, false) })
+            : null;
+        columns.Add(new SchemaShape.Column("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, keyValues));
         return new SchemaShape(columns);
     }
 
@@ -139,12 +143,27 @@ internal sealed class CentroidTrainer : IEstimator<CentroidTransformer>
             for (int j = 0; j < d; j++)
                 centroids[c * d + j] = counts[c] == 0 ? 0 : (float)(sums[c, j] / counts[c]);
         ReadOnlyMemory<char>[]? names = null;
+        (DataViewType Type, object Value)? keyValues = null;
         if (label.HasKeyValues())
         {
             var kvType = (VectorDataViewType)label.Annotations.Schema[AnnotationUtils.Kinds.KeyValues].Type;
             names = KeyValueTexts(label, kvType.ItemType.RawType);
+            keyValues = (kvType, KeyValuesBoxed(label, kvType.ItemType.RawType));
         }
-        return new CentroidTransformer(k, d, centroids, names);
+        return new CentroidTransformer(k, d, centroids, names, keyValues);
+    }
+
+    private static object KeyValuesBoxed(DataViewSchema.Column label, Type raw)
+    {
+        if (raw == typeof(float))
+        {
+            VBuffer<float> v = default;
+            label.GetKeyValues(ref v);
+            return v;
+        }
+        VBuffer<ReadOnlyMemory<char>> t = default;
+        label.GetKeyValues(ref t);
+        return t;
     }
 
     private static ReadOnlyMemory<char>[] KeyValueTexts(DataViewSchema.Column label, Type raw)
@@ -168,13 +187,15 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
     private readonly int _d;
     private readonly float[] _centroids;
     private readonly ReadOnlyMemory<char>[]? _names;
+    private readonly (DataViewType Type, object Value)? _keyValues;
 
-    public CentroidTransformer(int k, int d, float[] centroids, ReadOnlyMemory<char>[]? names)
+    public CentroidTransformer(int k, int d, float[] centroids, ReadOnlyMemory<char>[]? names, (DataViewType Type, object Value)? keyValues)
     {
         _k = k;
         _d = d;
         _centroids = centroids;
         _names = names;
+        _keyValues = keyValues;
     }
 
     protected override RowMapperBase MakeRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
@@ -197,7 +218,8 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
             {
                 var names = p._names;
                 score.AddSlotNames(p._k, (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref dst));
-                predicted.AddKeyValues(p._k, TextDataViewType.Instance, (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref dst));
+                if (p._keyValues is { } kv)
+                    ModelJson.AddBoxed(predicted, AnnotationUtils.Kinds.KeyValues, kv.Type, kv.Value);
             }
             OutputColumns = new[]
             {
@@ -258,12 +280,21 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
         public int K;
         public int D;
         public string[]? Names;
+        public System.Text.Json.Nodes.JsonNode? KeyValuesType;
+        public System.Text.Json.Nodes.JsonNode? KeyValues;
     }
 
     public override void Save(ModelSaveContext ctx)
     {
         ctx.Kind = KindName;
-        ctx.SetOptions(new Options { K = _k, D = _d, Names = _names?.Select(n => n.ToString()).ToArray() });
+        ctx.SetOptions(new Options
+        {
+            K = _k,
+            D = _d,
+            Names = _names?.Select(n => n.ToString()).ToArray(),
+            KeyValuesType = _keyValues == null ? null : ModelJson.WriteType(_keyValues.Value.Type),
+            KeyValues = _keyValues == null ? null : ModelJson.WriteValue(_keyValues.Value.Type, _keyValues.Value.Value),
+        });
         ctx.WriteEntry("centroids.bin", System.Runtime.InteropServices.MemoryMarshal.AsBytes(_centroids.AsSpan()));
     }
 
@@ -277,7 +308,13 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
             var bytes = ctx.ReadEntry("centroids.bin");
             if (bytes.Length != o.K * o.D * 4) throw ctx.Error("centroids.bin has the wrong size");
             var centroids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-            return new CentroidTransformer(o.K, o.D, centroids, o.Names?.Select(n => n.AsMemory()).ToArray());
+            (DataViewType, object)? keyValues = null;
+            if (o.KeyValuesType != null)
+            {
+                var type = ModelJson.ReadType(o.KeyValuesType);
+                keyValues = (type, ModelJson.ReadValue(type, o.KeyValues));
+            }
+            return new CentroidTransformer(o.K, o.D, centroids, o.Names?.Select(n => n.AsMemory()).ToArray(), keyValues);
         }
     }
 }
