@@ -273,4 +273,44 @@ public sealed class DataOperationsTests
         Assert.IsTrue(cursor.MoveNext());
         Assert.IsFalse(cursor.MoveNext());
     }
+
+    public sealed class Mnistish
+    {
+        public float[] Features { get; set; } = Array.Empty<float>();
+        public uint Label { get; set; }
+    }
+
+    [TestMethod]
+    public void LoadFromEnumerable_WithASchema_KeepsTypesAndAnnotations()
+    {
+        var ml = new MLContext(1);
+        var digits = Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture).AsMemory()).ToArray();
+        var keyValues = new DataViewSchema.Annotations.Builder();
+        keyValues.AddKeyValues(10, TextDataViewType.Instance, (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(10, digits).CopyTo(ref dst));
+        var b = new DataViewSchema.Builder();
+        b.AddColumn("Features", new VectorDataViewType(NumberDataViewType.Single, 4));
+        b.AddColumn("Label", new KeyDataViewType(typeof(uint), 10), keyValues.ToAnnotations());
+        var rows = new[] { new Mnistish { Features = new[] { 0f, 0.5f, 1f, 0f }, Label = 8 }, new Mnistish { Features = new float[4], Label = 1 } };
+        var view = ml.Data.LoadFromEnumerable(rows, b.ToSchema());
+        Assert.AreEqual("Key<UInt32, 0-9>", view.Schema["Label"].Type.ToString());
+        Assert.AreEqual("Vector<Single, 4>", view.Schema["Features"].Type.ToString());
+        Assert.IsTrue(view.Schema["Label"].HasKeyValues(TextDataViewType.Instance));
+        CollectionAssert.AreEqual(new uint[] { 8, 1 }, view.GetColumn<uint>("Label").ToArray());
+        CollectionAssert.AreEqual(new[] { 0f, 0.5f, 1f, 0f }, view.GetColumn<float[]>("Features").First());
+        var bad = new DataViewSchema.Builder();
+        bad.AddColumn("Pixels", NumberDataViewType.Single);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.LoadFromEnumerable(rows, bad.ToSchema()));
+    }
+
+    [TestMethod]
+    public void GetColumn_ReadsScalarsTextAndVectors()
+    {
+        var ml = new MLContext(1);
+        var view = ml.Data.LoadFromEnumerable(MakeRows(3));
+        CollectionAssert.AreEqual(new[] { "row0", "row1", "row2" }, view.GetColumn<string>("Name").ToArray());
+        CollectionAssert.AreEqual(new[] { 0.0, 0.25, 0.5 }, view.GetColumn<double>("Weight").ToArray());
+        CollectionAssert.AreEqual(new[] { 2f, 2.5f, -2f }, view.GetColumn<float[]>("Features").Last());
+        Assert.ThrowsExactly<InvalidOperationException>(() => view.GetColumn<int>("Name").ToList());
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => view.GetColumn<int>("Nope").ToList());
+    }
 }

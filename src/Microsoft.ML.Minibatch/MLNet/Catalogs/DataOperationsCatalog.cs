@@ -44,6 +44,22 @@ public sealed class DataOperationsCatalog
         return new EnumerableDataView<TRow>(data, schemaDefinition);
     }
 
+    /// <summary>
+    /// A lazy view over <paramref name="data"/> with the given <paramref name="schema"/> (types and annotations, for example
+    /// key values); each column is read from the member of <typeparamref name="TRow"/> mapped to that column name.
+    /// </summary>
+    /// <typeparam name="TRow">The row class.</typeparam>
+    /// <param name="data">The rows.</param>
+    /// <param name="schema">The schema of the view.</param>
+    /// <returns>The view.</returns>
+    public IDataView LoadFromEnumerable<TRow>(IEnumerable<TRow> data, DataViewSchema schema)
+        where TRow : class
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(schema);
+        return new EnumerableDataView<TRow>(data, schema);
+    }
+
     /// <summary>Reads the rows of <paramref name="data"/> as objects, lazily.</summary>
     /// <typeparam name="TRow">The row class; each public writable field or property is filled from the column of its name.</typeparam>
     /// <param name="data">The data.</param>

@@ -20,6 +20,23 @@ internal sealed class EnumerableDataView<T> : IDataView
         Schema = BuildSchema(_bindings);
     }
 
+    /// <summary>A view whose schema (types and annotations) is given; each column is read from the member of that column name.</summary>
+    public EnumerableDataView(IEnumerable<T> data, DataViewSchema schema)
+    {
+        _data = data;
+        var members = TypeMapping.Resolve(typeof(T), null, SchemaDefinition.Direction.Read).ToDictionary(c => c.ColumnName);
+        var bindings = new List<MemberBinding>();
+        foreach (var column in schema)
+        {
+            if (!members.TryGetValue(column.Name, out var member))
+                throw new ArgumentOutOfRangeException(nameof(schema), $"Type {typeof(T).Name} has no member for column '{column.Name}'.");
+            var bound = new SchemaDefinition.Column(member.MemberName, column.Name, column.Type) { MemberInfo = member.MemberInfo, MemberType = member.MemberType };
+            bindings.Add(TypeMapping.Bind(bound));
+        }
+        _bindings = bindings.ToArray();
+        Schema = schema;
+    }
+
     internal static DataViewSchema BuildSchema(IEnumerable<MemberBinding> bindings)
     {
         var builder = new DataViewSchema.Builder();
