@@ -59,6 +59,8 @@ public sealed class DataViewTypeTests
         Assert.AreEqual(2, schema["A"].Index);
         Assert.AreEqual(NumberDataViewType.Double, schema["A"].Type);
         Assert.IsNull(schema.GetColumnOrNull("C"));
+        Assert.AreEqual("3 columns", schema.ToString());
+        Assert.ThrowsExactly<ArgumentNullException>(() => schema.GetColumnOrNull(""));
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => schema["C"]);
         StringAssert.Contains(e.Message, "Column 'C' not found");
     }
@@ -86,6 +88,8 @@ public sealed class DataViewTypeTests
         Assert.AreEqual("IsNormalized", AnnotationUtils.Kinds.IsNormalized);
         float wrong = 0;
         Assert.ThrowsExactly<InvalidOperationException>(() => column.Annotations.GetValue(AnnotationUtils.Kinds.KeyValues, ref wrong));
+        Assert.ThrowsExactly<InvalidOperationException>(() => column.Annotations.GetValue(AnnotationUtils.Kinds.SlotNames, ref values));
+        Assert.AreEqual("Label: Key<UInt32, 0-2> {KeyValues}", column.ToString());
     }
 
     [TestMethod]

@@ -30,16 +30,16 @@ internal static class EstimatorChecks
         var model = estimator.Fit(valid);
         var output = model.Transform(valid);
         AssertShapeMatches(shape, output.Schema);
-        Assert.AreEqual(output.Schema.ToString(), model.GetOutputSchema(valid.Schema).ToString());
+        Assert.AreEqual(Describe(output.Schema), Describe(model.GetOutputSchema(valid.Schema)));
 
         var ml = new MLContext(0);
         using var stream = new MemoryStream();
         ml.Model.Save(model, valid.Schema, stream);
         stream.Position = 0;
         var loaded = ml.Model.Load(stream, out var inputSchema);
-        Assert.AreEqual(valid.Schema.ToString(), inputSchema.ToString());
+        Assert.AreEqual(Describe(valid.Schema), Describe(inputSchema));
         var reloadedOutput = loaded.Transform(valid);
-        Assert.AreEqual(output.Schema.ToString(), reloadedOutput.Schema.ToString());
+        Assert.AreEqual(Describe(output.Schema), Describe(reloadedOutput.Schema));
         CollectionAssert.AreEqual(Dump(output), Dump(reloadedOutput));
         return model;
     }
@@ -58,6 +58,31 @@ internal static class EstimatorChecks
             foreach (var ann in expected.Annotations)
                 Assert.IsTrue(a.Annotations.TryFindColumn(ann.Name, out _), $"annotation {ann.Name} of {expected.Name} promised but missing");
         }
+    }
+
+    /// <summary>Every column (hidden ones too) with its type and its annotations' values.</summary>
+    public static string Describe(DataViewSchema schema)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var c in schema)
+        {
+            sb.Append(c.Index).Append(' ').Append(c.Name).Append(c.IsHidden ? " (hidden)" : "").Append(": ").Append(c.Type);
+            foreach (var a in c.Annotations.Schema)
+            {
+                var method = typeof(EstimatorChecks).GetMethod(nameof(AnnotationValue), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                    .MakeGenericMethod(a.Type.RawType);
+                sb.Append(" {").Append(a.Name).Append(": ").Append(a.Type).Append(" = ").Append(method.Invoke(null, new object[] { c.Annotations, a })).Append('}');
+            }
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    private static string AnnotationValue<T>(DataViewSchema.Annotations annotations, DataViewSchema.Column column)
+    {
+        T value = default!;
+        annotations.GetGetter<T>(column)(ref value);
+        return Format(value);
     }
 
     /// <summary>Every value of every visible column, one string per row, floats in round-trip form.</summary>

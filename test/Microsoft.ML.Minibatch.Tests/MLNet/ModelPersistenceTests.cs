@@ -65,7 +65,7 @@ public sealed class ModelPersistenceTests
         var ml = new MLContext(1);
         string path = SavedModel(ml, out var data, out var model);
         var loaded = ml.Model.Load(path, out var inputSchema);
-        Assert.AreEqual(data.Schema.ToString(), inputSchema.ToString());
+        Assert.AreEqual(EstimatorChecks.Describe(data.Schema), EstimatorChecks.Describe(inputSchema));
         Assert.IsInstanceOfType<TransformerChain<ITransformer>>(loaded);
         var stages = ((TransformerChain<ITransformer>)loaded).ToArray();
         Assert.AreEqual(5, stages.Length);
@@ -77,7 +77,7 @@ public sealed class ModelPersistenceTests
         var expected = EstimatorChecks.Dump(model.Transform(data));
         var actual = EstimatorChecks.Dump(loaded.Transform(data));
         CollectionAssert.AreEqual(expected, actual);
-        Assert.AreEqual(model.Transform(data).Schema.ToString(), loaded.Transform(data).Schema.ToString());
+        Assert.AreEqual(EstimatorChecks.Describe(model.Transform(data).Schema), EstimatorChecks.Describe(loaded.Transform(data).Schema));
         // Key values survive too.
         var key = loaded.GetOutputSchema(inputSchema)["Key"];
         VBuffer<ReadOnlyMemory<char>> kv = default;

@@ -270,5 +270,5 @@ internal static class ModelJson
     }
 
     private static void AddGeneric<T>(DataViewSchema.Annotations.Builder builder, string kind, DataViewType type, object value)
-        => builder.Add(kind, type, (T)value);
+        => builder.AddConstant(kind, type, (T)value);
 }

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Collections.Immutable;
-using System.Text;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML;
@@ -47,7 +46,7 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
     /// <returns>The column or <see langword="null"/>.</returns>
     public Column? GetColumnOrNull(string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
+        if (string.IsNullOrEmpty(name)) throw new ArgumentNullException(nameof(name));
         return _nameToIndex.TryGetValue(name, out int i) ? _columns[i] : null;
     }
 
@@ -56,18 +55,9 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Lists the columns as <c>name: type</c>.</summary>
-    /// <returns>A one-line description.</returns>
-    public override string ToString()
-    {
-        var sb = new StringBuilder();
-        foreach (var c in _columns)
-        {
-            if (sb.Length > 0) sb.Append(", ");
-            sb.Append(c.Name).Append(": ").Append(c.Type);
-        }
-        return sb.ToString();
-    }
+    /// <summary>The number of columns, as ML.NET prints a schema (<c>3 columns</c>).</summary>
+    /// <returns>The description.</returns>
+    public override string ToString() => $"{Count} columns";
 
     /// <summary>A column of a schema: its name, position, type and annotations.</summary>
     public readonly struct Column
@@ -96,13 +86,14 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
         /// <summary>The column's annotations (key values, slot names, score kinds, ...).</summary>
         public Annotations Annotations { get; }
 
-        /// <summary>Describes the column as ML.NET does: name, index, hidden flag and type.</summary>
+        /// <summary>Describes the column as ML.NET does: <c>name: type</c>, then the annotation kinds in braces.</summary>
         /// <returns>The description.</returns>
-        public override string ToString() => $"{Name} ({Index}){(IsHidden ? " (Hidden)" : "")}: {Type}";
+        public override string ToString()
+            => Annotations.Schema.Count == 0 ? $"{Name}: {Type}" : $"{Name}: {Type} {{{string.Join(", ", Annotations.Schema.Select(a => a.Name))}}}";
     }
 
     /// <summary>A column description not yet attached to a schema.</summary>
-    public sealed class DetachedColumn
+    public readonly struct DetachedColumn
     {
         /// <summary>Creates a detached column.</summary>
         /// <param name="name">The column name.</param>
@@ -110,17 +101,19 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
         /// <param name="annotations">The annotations, or <see langword="null"/> for none.</param>
         public DetachedColumn(string name, DataViewType type, Annotations? annotations = null)
         {
-            ArgumentException.ThrowIfNullOrEmpty(name);
-            ArgumentNullException.ThrowIfNull(type);
+            if (string.IsNullOrEmpty(name)) throw new ArgumentNullException(nameof(name));
             Name = name;
-            Type = type;
+            Type = type ?? throw new ArgumentNullException(nameof(type));
             Annotations = annotations ?? Annotations.Empty;
         }
 
         /// <summary>Detaches a schema column (name, type, annotations).</summary>
         /// <param name="column">The column to copy.</param>
-        public DetachedColumn(Column column) : this(column.Name, column.Type, column.Annotations)
+        public DetachedColumn(Column column)
         {
+            Name = column.Name;
+            Type = column.Type;
+            Annotations = column.Annotations;
         }
 
         /// <summary>The column name.</summary>
@@ -211,10 +204,9 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
         public ValueGetter<TValue> GetGetter<TValue>(Column column)
         {
             if ((uint)column.Index >= (uint)_getters.Length || Schema[column.Index].Name != column.Name)
-                throw new ArgumentOutOfRangeException(nameof(column), $"Annotation '{column.Name}' is not part of these annotations.");
+                throw new ArgumentException($"Annotation '{column.Name}' is not part of these annotations.", nameof(column));
             return _getters[column.Index] as ValueGetter<TValue>
-                ?? throw new InvalidOperationException(
-                    $"Invalid TValue in GetGetter: '{typeof(TValue)}', expected type: '{Schema[column.Index].Type.RawType}'.");
+                ?? throw new InvalidOperationException($"Invalid call to '{nameof(GetGetter)}'");
         }
 
         /// <summary>Reads the annotation of kind <paramref name="kind"/>.</summary>
@@ -224,13 +216,13 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
         public void GetValue<TValue>(string kind, ref TValue value)
         {
             var column = Schema.GetColumnOrNull(kind)
-                ?? throw new ArgumentOutOfRangeException(nameof(kind), $"Cannot find annotation '{kind}'.");
+                ?? throw new InvalidOperationException($"Invalid call to '{nameof(GetValue)}'");
             GetGetter<TValue>(column)(ref value);
         }
 
-        /// <summary>Lists the annotation kinds and types.</summary>
+        /// <summary>Lists the annotation kinds.</summary>
         /// <returns>The description.</returns>
-        public override string ToString() => Schema.ToString();
+        public override string ToString() => string.Join(", ", Schema.Select(c => c.Name));
 
         /// <summary>Builds <see cref="Annotations"/> one kind at a time.</summary>
         public sealed class Builder
@@ -253,13 +245,23 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
                 _items.Add((kind, type, getter, annotations ?? Empty));
             }
 
-            /// <summary>Adds a constant annotation value.</summary>
-            /// <typeparam name="TValue">The raw type; must match <paramref name="type"/>.</typeparam>
+            /// <summary>Adds an annotation computed by <paramref name="getter"/>, a <c>ValueGetter</c> of the raw type of <paramref name="type"/>.</summary>
             /// <param name="kind">The annotation kind.</param>
             /// <param name="type">The value type.</param>
-            /// <param name="value">The value (vectors are copied on every read).</param>
+            /// <param name="getter">Produces the value.</param>
             /// <param name="annotations">Annotations of the annotation, or <see langword="null"/>.</param>
-            public void Add<TValue>(string kind, DataViewType type, TValue value, Annotations? annotations = null)
+            public void Add(string kind, DataViewType type, Delegate getter, Annotations? annotations = null)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(kind);
+                ArgumentNullException.ThrowIfNull(type);
+                ArgumentNullException.ThrowIfNull(getter);
+                if (getter.GetType() != typeof(ValueGetter<>).MakeGenericType(type.RawType))
+                    throw new ArgumentException($"getter must be of type '{typeof(ValueGetter<>).MakeGenericType(type.RawType).FullName}'", nameof(getter));
+                _items.Add((kind, type, getter, annotations ?? Empty));
+            }
+
+            /// <summary>Adds a constant annotation value (vectors are copied on every read).</summary>
+            internal void AddConstant<TValue>(string kind, DataViewType type, TValue value, Annotations? annotations = null)
                 => Add(kind, type, MakeConstantGetter(value), annotations);
 
             /// <summary>Adds a constant primitive annotation value.</summary>
@@ -269,7 +271,7 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
             /// <param name="value">The value.</param>
             /// <param name="annotations">Annotations of the annotation, or <see langword="null"/>.</param>
             public void AddPrimitiveValue<TValue>(string kind, PrimitiveDataViewType type, TValue value, Annotations? annotations = null)
-                => Add(kind, type, value, annotations);
+                => AddConstant(kind, type, value, annotations);
 
             /// <summary>Adds <see cref="AnnotationUtils.Kinds.SlotNames"/> of type <c>Vector&lt;String, size&gt;</c>.</summary>
             /// <param name="size">The vector size of the annotated column.</param>
@@ -288,9 +290,9 @@ public sealed class DataViewSchema : IReadOnlyList<DataViewSchema.Column>
             /// <summary>Copies the annotations of <paramref name="annotations"/> whose kind passes <paramref name="selector"/>.</summary>
             /// <param name="annotations">The source.</param>
             /// <param name="selector">Chooses kinds to copy.</param>
-            public void Add(Annotations annotations, Func<string, bool> selector)
+            public void Add(Annotations? annotations, Func<string, bool> selector)
             {
-                ArgumentNullException.ThrowIfNull(annotations);
+                if (annotations == null) return;
                 ArgumentNullException.ThrowIfNull(selector);
                 foreach (var c in annotations.Schema)
                     if (!c.IsHidden && selector(c.Name))
