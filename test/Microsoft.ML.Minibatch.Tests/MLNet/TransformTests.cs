@@ -78,10 +78,10 @@ public sealed class TransformTests
     public void MapValueToKey_Text_ByValueIsOrdinal_AndAsTextAnnotations()
     {
         var ml = new MLContext(1);
-        var data = Texts(ml, "b", "B", "a", "b");
+        var data = Texts(ml, "b", "B", "", "a", "b");
         var model = EstimatorChecks.Run(ml.Transforms.Conversion.MapValueToKey("Key", "Value", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue), data);
-        // Ordinal order: 'B' (66) < 'a' (97) < 'b' (98).
-        CollectionAssert.AreEqual(new uint[] { 3, 1, 2, 3 }, Keys(ml, model.Transform(data)));
+        // Ordinal order: 'B' (66) < 'a' (97) < 'b' (98); empty text is missing and maps to key 0.
+        CollectionAssert.AreEqual(new uint[] { 3, 1, 0, 2, 3 }, Keys(ml, model.Transform(data)));
         var numbers = ml.Transforms.Conversion.MapValueToKey("Key", "Value", addKeyValueAnnotationsAsText: true).Fit(Floats(ml, 0.5f, 2));
         var column = numbers.GetOutputSchema(Floats(ml, 1).Schema)["Key"];
         Assert.IsTrue(column.HasKeyValues(TextDataViewType.Instance));

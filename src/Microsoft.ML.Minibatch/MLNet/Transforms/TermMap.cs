@@ -68,11 +68,12 @@ internal sealed class TermMap<T> : TermMap
 
     public override object TermsVector => new VBuffer<T>(_terms.Length, _terms.ToArray());
 
-    /// <summary>Missing values never become terms: NaN numbers and key 0.</summary>
+    /// <summary>Missing values never become terms and map to key 0: NaN numbers, empty text and key 0, as in ML.NET.</summary>
     private bool IsMissing(T value) => value switch
     {
         float f => float.IsNaN(f),
         double d => double.IsNaN(d),
+        ReadOnlyMemory<char> m => m.IsEmpty,
         _ => _itemType is KeyDataViewType && EqualityComparer<T>.Default.Equals(value, default!),
     };
 
