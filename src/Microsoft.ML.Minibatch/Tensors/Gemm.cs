@@ -23,6 +23,9 @@ public static class Gemm
     [ThreadStatic]
     private static GemmPath t_forcedPath;
 
+    [ThreadStatic]
+    private static int t_forcedChunks;
+
     /// <summary>The path <see cref="GemmPath.Auto"/> resolves to on this machine.</summary>
     internal static GemmPath BestPath { get; } =
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmPath.Vector512
@@ -45,6 +48,17 @@ public static class Gemm
 
             t_forcedPath = value;
         }
+    }
+
+    /// <summary>
+    /// When positive, calls on the current thread split their output into this many chunks (or as many tiles as
+    /// there are) and run them one after another on the calling thread: tests use it to show that every split
+    /// gives the same bits without depending on whether the worker threads were free.
+    /// </summary>
+    internal static int ForcedChunks
+    {
+        get => t_forcedChunks;
+        set => t_forcedChunks = value;
     }
 
     /// <summary>Whether this machine can run <paramref name="path"/>.</summary>
@@ -128,7 +142,15 @@ public static class Gemm
             int threads = (long)m * n * k < ParallelThreshold ? 1 : ComputeOptions.MaxThreads;
             job.Chunks = Math.Max(1, Math.Min(threads, job.SplitRows ? rowTiles : colTiles));
 
-            if (job.Chunks == 1 || !GemmWorkers.TryRun(job))
+            if (t_forcedChunks > 0)
+            {
+                job.Chunks = Math.Min(t_forcedChunks, job.SplitRows ? rowTiles : colTiles);
+                for (int chunk = 0; chunk < job.Chunks; chunk++)
+                {
+                    job.RunChunk(chunk);
+                }
+            }
+            else if (job.Chunks == 1 || !GemmWorkers.TryRun(job))
             {
                 job.Chunks = 1;
                 job.RunChunk(0);
