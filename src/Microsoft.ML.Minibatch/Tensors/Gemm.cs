@@ -13,8 +13,10 @@ namespace Microsoft.ML.Minibatch.Tensors;
 /// </remarks>
 public static class Gemm
 {
-    // Below this many multiply-adds (m·n·k) waking a second thread costs more than it saves.
-    internal const long ParallelThreshold = 1L << 21;
+    // Below this many multiply-adds (m·n·k), about 50 µs of one core's work, waking a second thread costs more
+    // than it saves, and far more when the other core is busy. The seeds' training-step shapes (≤ 2.5 M) stay on
+    // the calling thread.
+    internal const long ParallelThreshold = 1L << 23;
 
     // The unpacked dot-product kernel streams whole rows of B; beyond this many floats of B they stop fitting
     // in L2 and the packed path wins.
@@ -129,7 +131,8 @@ public static class Gemm
                 N = n,
                 K = k,
                 Accumulate = accumulate,
-                UseDot = transposeB && !transposeA && (long)n * k <= DotMaxB,
+                // k ≥ 16 (the widest vector) lets the dot kernel finish with one overlapping full-width step.
+                UseDot = transposeB && !transposeA && k >= 16 && (long)n * k <= DotMaxB,
             };
 
             // Split along whichever side has more register tiles; never along k.

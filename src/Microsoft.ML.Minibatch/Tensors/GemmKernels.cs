@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Minibatch.Tensors;
 
@@ -132,7 +133,7 @@ internal static class GemmKernels
 
     /// <summary>
     /// C[4×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
-    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory; k ≥ the vector width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Dot4x4<TOps, TVec>(int k, float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
@@ -158,34 +159,41 @@ internal static class GemmKernels
         }
         if (kv < k)
         {
-            // Tail shorter than a vector: zero-padded copies make it one more full step (zeros add nothing).
-            int tail = k - kv;
-            float* s = stackalloc float[8 * w];
-            new Span<float>(s, 8 * w).Clear();
-            new ReadOnlySpan<float>(a0 + kv, tail).CopyTo(new Span<float>(s + 0 * w, tail));
-            new ReadOnlySpan<float>(a1 + kv, tail).CopyTo(new Span<float>(s + 1 * w, tail));
-            new ReadOnlySpan<float>(a2 + kv, tail).CopyTo(new Span<float>(s + 2 * w, tail));
-            new ReadOnlySpan<float>(a3 + kv, tail).CopyTo(new Span<float>(s + 3 * w, tail));
-            new ReadOnlySpan<float>(b0 + kv, tail).CopyTo(new Span<float>(s + 4 * w, tail));
-            new ReadOnlySpan<float>(b1 + kv, tail).CopyTo(new Span<float>(s + 5 * w, tail));
-            new ReadOnlySpan<float>(b2 + kv, tail).CopyTo(new Span<float>(s + 6 * w, tail));
-            new ReadOnlySpan<float>(b3 + kv, tail).CopyTo(new Span<float>(s + 7 * w, tail));
-            TVec x0 = TOps.Load(s + 0 * w);
-            TVec x1 = TOps.Load(s + 1 * w);
-            TVec x2 = TOps.Load(s + 2 * w);
-            TVec x3 = TOps.Load(s + 3 * w);
+            // The last k % w values: one more full-width step over the final w elements (callers guarantee
+            // k >= w), with the lanes already counted zeroed in both operands so they add exactly nothing.
+            int q = k - w, tail = k - kv;
+            TVec x0 = TOps.KeepLast(TOps.Load(a0 + q), tail);
+            TVec x1 = TOps.KeepLast(TOps.Load(a1 + q), tail);
+            TVec x2 = TOps.KeepLast(TOps.Load(a2 + q), tail);
+            TVec x3 = TOps.KeepLast(TOps.Load(a3 + q), tail);
             TVec y;
-            y = TOps.Load(s + 4 * w); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30);
-            y = TOps.Load(s + 5 * w); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31);
-            y = TOps.Load(s + 6 * w); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32);
-            y = TOps.Load(s + 7 * w); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33);
+            y = TOps.KeepLast(TOps.Load(b0 + q), tail); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30);
+            y = TOps.KeepLast(TOps.Load(b1 + q), tail); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31);
+            y = TOps.KeepLast(TOps.Load(b2 + q), tail); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32);
+            y = TOps.KeepLast(TOps.Load(b3 + q), tail); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33);
         }
-        float* t = stackalloc float[16];
-        t[0] = TOps.Sum(c00); t[1] = TOps.Sum(c01); t[2] = TOps.Sum(c02); t[3] = TOps.Sum(c03);
-        t[4] = TOps.Sum(c10); t[5] = TOps.Sum(c11); t[6] = TOps.Sum(c12); t[7] = TOps.Sum(c13);
-        t[8] = TOps.Sum(c20); t[9] = TOps.Sum(c21); t[10] = TOps.Sum(c22); t[11] = TOps.Sum(c23);
-        t[12] = TOps.Sum(c30); t[13] = TOps.Sum(c31); t[14] = TOps.Sum(c32); t[15] = TOps.Sum(c33);
-        WriteEdge(t, 4, c, ldc, mr, nr, add);
+
+        Vector128<float> s0 = TOps.Sum4(c00, c01, c02, c03);
+        Vector128<float> s1 = TOps.Sum4(c10, c11, c12, c13);
+        Vector128<float> s2 = TOps.Sum4(c20, c21, c22, c23);
+        Vector128<float> s3 = TOps.Sum4(c30, c31, c32, c33);
+        if (mr == 4 && nr == 4)
+        {
+            StoreRow4(c + 0 * ldc, s0, add);
+            StoreRow4(c + 1 * ldc, s1, add);
+            StoreRow4(c + 2 * ldc, s2, add);
+            StoreRow4(c + 3 * ldc, s3, add);
+        }
+        else
+        {
+            // Edge tile. No calls before this point: a call would make the JIT keep the accumulators in memory.
+            float* t = stackalloc float[16];
+            s0.Store(t + 0);
+            s1.Store(t + 4);
+            s2.Store(t + 8);
+            s3.Store(t + 12);
+            WriteEdge(t, 4, c, ldc, mr, nr, add);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -200,6 +208,17 @@ internal static class GemmKernels
 
         TOps.Store(c, v0);
         TOps.Store(c + w, v1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow4(float* c, Vector128<float> v, bool add)
+    {
+        if (add)
+        {
+            v = Vector128.Load(c) + v;
+        }
+
+        v.Store(c);
     }
 
     /// <summary>Writes (or adds) the valid mr×nr corner of a spilled tile whose rows are <paramref name="ldt"/> apart.</summary>

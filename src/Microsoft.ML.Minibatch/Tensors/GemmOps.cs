@@ -35,6 +35,12 @@ internal interface IGemmOps<TVec> where TVec : unmanaged
 
     /// <summary>Sum of the lanes, in a fixed order.</summary>
     static abstract float Sum(TVec v);
+
+    /// <summary>The last <paramref name="count"/> lanes of <paramref name="v"/>, the others zero (0 &lt; count &lt; <see cref="Count"/>).</summary>
+    static abstract TVec KeepLast(TVec v, int count);
+
+    /// <summary>The lane sums of four registers, in a fixed order (a shared reduction tree: cheaper than four <see cref="Sum"/>s).</summary>
+    static abstract Vector128<float> Sum4(TVec a, TVec b, TVec c, TVec d);
 }
 
 /// <summary>AVX-512F operations on 16 floats.</summary>
@@ -61,6 +67,14 @@ internal readonly struct Vector512Ops : IGemmOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> v) => Vector256Ops.Sum(v.GetLower() + v.GetUpper());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> KeepLast(Vector512<float> v, int count) =>
+        v & Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(Count - count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        Vector256Ops.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
 }
 
 /// <summary>AVX2 + FMA operations on 8 floats.</summary>
@@ -94,6 +108,19 @@ internal readonly struct Vector256Ops : IGemmOps<Vector256<float>>
         s += Vector128.Shuffle(s, Vector128.Create(1, 0, 3, 2));
         return s.ToScalar();
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepLast(Vector256<float> v, int count) =>
+        v & Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(Count - count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        // Horizontal adds pair neighbouring lanes of two registers at a time; after two rounds each 128-bit half
+        // holds one partial sum per register, and adding the halves finishes all four.
+        Vector256<float> s = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        return s.GetLower() + s.GetUpper();
+    }
 }
 
 /// <summary>Portable scalar operations (one float per "register"); separate multiply and add.</summary>
@@ -120,4 +147,10 @@ internal readonly struct ScalarOps : IGemmOps<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(float v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float KeepLast(float v, int count) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(float a, float b, float c, float d) => Vector128.Create(a, b, c, d);
 }
