@@ -63,8 +63,9 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// 0 turns early stopping off. Needs <see cref="ValidationSet"/>.</summary>
         public int EarlyStoppingPatience;
 
-        /// <summary>The seed of initialisation and sampling; <see langword="null"/> uses the <see cref="MLContext"/>'s
-        /// seed (or a random one when the context has none). Seed s initialises exactly as
+        /// <summary>The seed of initialisation and sampling; <see langword="null"/> draws one from the
+        /// <see cref="MLContext"/>'s random source, as ML.NET trainers do (reproducible when the context is seeded).
+        /// Seed s initialises exactly as
         /// <c>torch.manual_seed(s)</c> followed by building the same <c>nn.Sequential</c>.</summary>
         public int? Seed;
 
@@ -218,7 +219,9 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         if (o.ValidationSet != null)
             valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
 
-        int seed = o.Seed ?? _context.Seed ?? _context.NextSeed();
+        // As ML.NET's trainers do, without an explicit seed draw one from the context's random source (seeded by the
+        // MLContext seed), so that a seeded context is reproducible and successive trainers still differ.
+        int seed = o.Seed ?? _context.NextSeed();
         o.Seed = seed;
         var generator = new Generator(unchecked((ulong)(long)seed));
         var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator);
