@@ -4,4 +4,5 @@ using Microsoft.ML.Minibatch.Samples.Commands;
 
 var root = new RootCommand("Microsoft.ML.Minibatch: train and use MNIST multilayer perceptrons with minibatch SGD.");
 root.Subcommands.Add(DataCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
 return CommandLineHost.Run(root, args);

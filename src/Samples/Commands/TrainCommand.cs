@@ -1,0 +1,252 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.ML.Minibatch.Data;
+using Microsoft.ML.Minibatch.NN;
+using Microsoft.ML.Minibatch.Optim;
+using Microsoft.ML.Minibatch.Tensors;
+using Microsoft.ML.Minibatch.Training;
+
+namespace Microsoft.ML.Minibatch.Samples.Commands;
+
+/// <summary>
+/// `minibatch train`: the seeds' minibatch training on MNIST (784-50-10, batch 64, lr 0.5, 5 epochs, random sampler,
+/// validation batch 128, seed 1, the 50,000/10,000 split) with options for the other workloads.
+/// </summary>
+internal static class TrainCommand
+{
+    /// <summary>The settings of one run, parsed and checked.</summary>
+    internal sealed record Settings(
+        string DataDirectory, int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay,
+        string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Prefetch, bool Profile);
+
+    public static Command Create(TextWriter? output = null)
+    {
+        var command = new Command("train", "Train an MLP on MNIST with minibatch SGD and print one line per epoch.");
+        var data = new Option<string?>("--data") { Description = "Directory with the MNIST IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist)." };
+        var epochs = new Option<int>("--epochs") { Description = "Number of epochs.", DefaultValueFactory = _ => 5 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Training batch size (validation uses twice this).", DefaultValueFactory = _ => 64 };
+        var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.5 };
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.0 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => 0.0 };
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd or adam.", DefaultValueFactory = _ => "sgd" };
+        optimizer.AcceptOnlyFromAmong("sgd", "adam");
+        var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, comma-separated (empty: no hidden layer).", DefaultValueFactory = _ => "50" };
+        var sampler = new Option<string>("--sampler") { Description = "random or sequential training order.", DefaultValueFactory = _ => "random" };
+        sampler.AcceptOnlyFromAmong("random", "sequential");
+        var seed = new Option<long>("--seed") { Description = "Seed of initialisation and sampling (torch.manual_seed).", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "Most threads a matrix multiply may use." };
+        var split = new Option<string>("--split") { Description = "seed: 50,000 train / 10,000 valid; full: 60,000 train, t10k as validation and test.", DefaultValueFactory = _ => "seed" };
+        split.AcceptOnlyFromAmong("seed", "full");
+        var json = new Option<bool>("--json") { Description = "End with one JSON line of results." };
+        var prefetch = new Option<bool>("--prefetch") { Description = "Gather the next training batch on a background thread." };
+        var profile = new Option<bool>("--profile") { Description = "Print where a training batch's time goes (to stderr)." };
+
+        AddCheck(epochs, v => v >= 1, "--epochs must be at least 1");
+        AddCheck(batchSize, v => v >= 1, "--batch-size must be at least 1");
+        AddCheck(lr, v => double.IsFinite(v) && v > 0, "--lr must be a positive number");
+        AddCheck(momentum, v => double.IsFinite(v) && v >= 0, "--momentum must be a number ≥ 0");
+        AddCheck(weightDecay, v => double.IsFinite(v) && v >= 0, "--weight-decay must be a number ≥ 0");
+        AddCheck(seed, v => v >= 0, "--seed must be ≥ 0");
+        AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
+        AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
+
+        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, prefetch, profile })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(parse =>
+        {
+            TryParseHidden(parse.GetValue(hidden), out var sizes);
+            var settings = new Settings(
+                parse.GetValue(data) ?? DefaultDataDirectory(), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(lr),
+                parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
+                (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json), parse.GetValue(prefetch),
+                parse.GetValue(profile));
+            return Run(settings, output ?? Console.Out);
+        });
+        return command;
+    }
+
+    private static void AddCheck<T>(Option<T> option, Func<T, bool> isValid, string message)
+    {
+        option.Validators.Add(result =>
+        {
+            T? value = result.GetValueOrDefault<T>();
+            if (!isValid(value!)) result.AddError($"{message} (got '{string.Join(' ', result.Tokens.Select(t => t.Value))}').");
+        });
+    }
+
+    internal static bool TryParseHidden(string? text, out int[] sizes)
+    {
+        sizes = [];
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var parsed = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out parsed[i]) || parsed[i] < 1) return false;
+        }
+        sizes = parsed;
+        return true;
+    }
+
+    internal static string DefaultDataDirectory() =>
+        Environment.GetEnvironmentVariable("MINIBATCH_DATA") is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "minibatch", "mnist");
+
+    internal static int Run(Settings s, TextWriter output)
+    {
+        if (s.Threads is int threads) ComputeOptions.MaxThreads = threads;
+        var (train, valid) = LoadSplit(s.DataDirectory, s.Split);
+
+        // One generator in the role of torch's global one: model initialisation first, then the loaders' draws.
+        var generator = new Generator(s.Seed);
+        var model = BuildModel(train.FeatureCount, s.Hidden, 10, generator);
+        Optimizer optimizer = s.Optimizer == "adam"
+            ? new Adam(model.Parameters(), s.LearningRate, weightDecay: s.WeightDecay)
+            : new Sgd(model.Parameters(), s.LearningRate, momentum: s.Momentum, weightDecay: s.WeightDecay);
+        var loaders = DataLoaders.Create(train, valid, s.BatchSize, generator, shuffle: s.Sampler == "random");
+        loaders.Train.Prefetch = s.Prefetch;
+        var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
+        loop.Callbacks.Add(new EpochPrinter(output));
+        var history = loop.Fit(s.Epochs);
+
+        double trainSeconds = history.Sum(e => e.TrainSeconds);
+        var last = history[^1];
+        if (s.Profile)
+        {
+            var (gather, forward, backward, step, batches) = loop.PhaseTimes;
+            double perBatch(TimeSpan t) => t.TotalMilliseconds * 1000 / batches;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches"));
+        }
+        if (s.Json)
+        {
+            var summary = new Dictionary<string, object>
+            {
+                ["epochs"] = history.Count,
+                ["train_seconds"] = trainSeconds,
+                ["seconds_per_epoch"] = trainSeconds / history.Count,
+                ["train_loss"] = last.TrainLoss,
+                ["valid_loss"] = last.ValidLoss,
+                ["valid_accuracy"] = last.ValidAccuracy,
+            };
+            if (s.Split == "full") summary["test_accuracy"] = last.ValidAccuracy;
+            summary["peak_working_set_mb"] = PeakWorkingSetMegabytes();
+            output.WriteLine(JsonSerializer.Serialize(summary));
+        }
+        output.Flush();
+        return 0;
+    }
+
+    internal static Sequential BuildModel(int inputs, int[] hidden, int classes, Generator generator)
+    {
+        var model = new Sequential();
+        int width = inputs;
+        foreach (int size in hidden)
+        {
+            model.Add(new Linear(width, size, generator: generator));
+            model.Add(new ReLU());
+            width = size;
+        }
+        model.Add(new Linear(width, classes, generator: generator));
+        return model;
+    }
+
+    private static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string directory, string split)
+    {
+        var trainSet = ReadImages(directory, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
+        if (split == "seed")
+        {
+            if (trainSet.Count != 60000)
+            {
+                throw new InvalidDataException($"The seeds' split needs the 60,000 MNIST training images, but {directory} holds {trainSet.Count}.");
+            }
+            return (trainSet.Slice(0, 50000), trainSet.Slice(50000, 10000));
+        }
+        return (trainSet, ReadImages(directory, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"));
+    }
+
+    private static ByteImageDataset ReadImages(string directory, string imagesName, string labelsName)
+    {
+        var (images, imageDims) = ReadIdx(directory, imagesName, 3);
+        var (labels, labelDims) = ReadIdx(directory, labelsName, 1);
+        if (imageDims[0] != labelDims[0])
+        {
+            throw new InvalidDataException($"{imagesName} holds {imageDims[0]} images but {labelsName} holds {labelDims[0]} labels.");
+        }
+        return new ByteImageDataset(images, labels, imageDims[1] * imageDims[2]);
+    }
+
+    /// <summary>Reads an unsigned-byte IDX file (raw or .gz) and returns its payload and dimensions.</summary>
+    private static (byte[] Data, int[] Dims) ReadIdx(string directory, string name, int rank)
+    {
+        string path = Path.Combine(directory, name);
+        if (!File.Exists(path) && File.Exists(path + ".gz")) path += ".gz";
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException(
+                $"MNIST file {name} not found in {directory}; run `minibatch data` to fetch MNIST or pass --data DIR.", path);
+        }
+        using Stream file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        Span<byte> header = stackalloc byte[4 + 4 * rank];
+        stream.ReadExactly(header);
+        if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != rank)
+        {
+            throw new InvalidDataException($"{path} is not an unsigned-byte IDX file of rank {rank} (magic {Convert.ToHexString(header[..4])}).");
+        }
+        var dims = new int[rank];
+        long count = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            dims[i] = (header[4 + 4 * i] << 24) | (header[5 + 4 * i] << 16) | (header[6 + 4 * i] << 8) | header[7 + 4 * i];
+            if (dims[i] < 0) throw new InvalidDataException($"{path} has a negative dimension {dims[i]}.");
+            count *= dims[i];
+        }
+        if (count > Array.MaxLength) throw new InvalidDataException($"{path} declares {count} values, more than an array can hold.");
+        var data = new byte[count];
+        try
+        {
+            stream.ReadExactly(data);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"{path} is truncated: it declares {count} values.");
+        }
+        return (data, dims);
+    }
+
+    private static double PeakWorkingSetMegabytes()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    return double.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
+                }
+            }
+        }
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64 / (1024.0 * 1024.0);
+    }
+
+    /// <summary>Prints each epoch as it completes.</summary>
+    private sealed class EpochPrinter(TextWriter output) : FitCallback
+    {
+        public override void OnEpochEnd(FitLoop loop, EpochMetrics m)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch}  train_loss {m.TrainLoss:F4}  valid_loss {m.ValidLoss:F4}  valid_accuracy {m.ValidAccuracy:F4}  {m.TrainSeconds:F2}s"));
+            output.Flush();
+        }
+    }
+}
