@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Optim;
 using Microsoft.ML.Minibatch.Tensors;
+using Microsoft.ML.Minibatch.Training;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Minibatch;
@@ -63,9 +64,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// 0 turns early stopping off. Needs <see cref="ValidationSet"/>.</summary>
         public int EarlyStoppingPatience;
 
-        /// <summary>The seed of initialisation and sampling; <see langword="null"/> draws one from the
-        /// <see cref="MLContext"/>'s random source, as ML.NET trainers do (reproducible when the context is seeded).
-        /// Seed s initialises exactly as
+        /// <summary>The seed of initialisation and sampling; <see langword="null"/> uses the <see cref="MLContext"/>'s
+        /// seed (a random one when the context has none). Seed s initialises exactly as
         /// <c>torch.manual_seed(s)</c> followed by building the same <c>nn.Sequential</c>.</summary>
         public int? Seed;
 
@@ -219,9 +219,9 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         if (o.ValidationSet != null)
             valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
 
-        // As ML.NET's trainers do, without an explicit seed draw one from the context's random source (seeded by the
-        // MLContext seed), so that a seeded context is reproducible and successive trainers still differ.
-        int seed = o.Seed ?? _context.NextSeed();
+        // MLContext(seed: s) means torch.manual_seed(s): the same initial weights and sampling order as the PyTorch
+        // program, which is what users compare against. Only an unseeded context draws a random seed.
+        int seed = o.Seed ?? _context.Seed ?? _context.NextSeed();
         o.Seed = seed;
         var generator = new Generator(unchecked((ulong)(long)seed));
         var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator);
@@ -233,12 +233,21 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             : new Sgd(model.Parameters(), AsDouble(o.LearningRate), momentum: AsDouble(o.Momentum), weightDecay: AsDouble(o.WeightDecay));
         var userCallback = o.EpochCompleted;
         var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,
-            o.Sampler, o.DropLast, o.EarlyStoppingPatience, o.LearningRate, generator, m =>
+            o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, m =>
             {
                 _context.WriteLog(nameof(MinibatchTrainer), ChannelMessageKind.Info, m.ToString());
                 userCallback?.Invoke(m);
             }, token);
-        var history = MinibatchFitLoop.Run(model, optimizer, train, valid, settings);
+        IReadOnlyList<EpochMetrics> history;
+        try
+        {
+            history = MinibatchFitLoop.Run(model, optimizer, train, valid, settings);
+        }
+        catch (TrainingDivergedException e)
+        {
+            // The same report, in ML.NET's exception type for a failed training; no model leaves this method.
+            throw new InvalidOperationException(e.Message, e);
+        }
         if (!MinibatchNetwork.AllFinite(model))
             throw new InvalidOperationException("Training produced non-finite weights. Try a smaller learning rate.");
         o.ValidationSet = null;

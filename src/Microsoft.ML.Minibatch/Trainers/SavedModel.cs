@@ -34,10 +34,11 @@ internal sealed class SavedModel
     {
         public int Epoch { get; set; }
         public double TrainLoss { get; set; }
-        public double TrainAccuracy { get; set; }
-        public double? ValidationLoss { get; set; }
-        public double? ValidationAccuracy { get; set; }
-        public double ElapsedSeconds { get; set; }
+        public double ValidLoss { get; set; }
+        public double ValidAccuracy { get; set; }
+        public double Seconds { get; set; }
+        public double TrainSeconds { get; set; }
+        public double LearningRate { get; set; }
     }
 
     public static SavedModel From(MinibatchTransformer model, MinibatchTransformer.LabelInfo label, MinibatchTrainer.Options o) => new()
@@ -65,10 +66,11 @@ internal sealed class SavedModel
         {
             Epoch = m.Epoch,
             TrainLoss = m.TrainLoss,
-            TrainAccuracy = m.TrainAccuracy,
-            ValidationLoss = m.ValidationLoss,
-            ValidationAccuracy = m.ValidationAccuracy,
-            ElapsedSeconds = m.Elapsed.TotalSeconds,
+            ValidLoss = m.ValidLoss,
+            ValidAccuracy = m.ValidAccuracy,
+            Seconds = m.Seconds,
+            TrainSeconds = m.TrainSeconds,
+            LearningRate = m.LearningRate,
         }).ToList(),
     };
 
@@ -91,13 +93,6 @@ internal sealed class SavedModel
         InitialWeightsPath = InitialWeightsPath,
     };
 
-    public List<EpochMetrics> ToHistory() => History.Select(e => new EpochMetrics
-    {
-        Epoch = e.Epoch,
-        TrainLoss = e.TrainLoss,
-        TrainAccuracy = e.TrainAccuracy,
-        ValidationLoss = e.ValidationLoss,
-        ValidationAccuracy = e.ValidationAccuracy,
-        Elapsed = TimeSpan.FromSeconds(double.IsFinite(e.ElapsedSeconds) && e.ElapsedSeconds >= 0 ? Math.Min(e.ElapsedSeconds, 1e9) : 0),
-    }).ToList();
+    public List<EpochMetrics> ToHistory() => History.Select(e => new EpochMetrics(Math.Max(0, e.Epoch), e.TrainLoss,
+        e.ValidLoss, e.ValidAccuracy, e.Seconds, e.TrainSeconds, e.LearningRate)).ToList();
 }

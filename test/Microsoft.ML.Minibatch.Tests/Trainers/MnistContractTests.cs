@@ -60,8 +60,8 @@ public sealed class MnistContractTests
             var transformer = (MinibatchTransformer)model;
             Assert.HasCount(5, transformer.History);
             // Evaluate's accuracy and the fit loop's last validation accuracy measure the same thing independently.
-            Assert.AreEqual(transformer.History[^1].ValidationAccuracy!.Value, m.MicroAccuracy, 1e-9);
-            Assert.AreEqual(transformer.History[^1].ValidationLoss!.Value, m.LogLoss, 1e-4);
+            Assert.AreEqual(transformer.History[^1].ValidAccuracy, m.MicroAccuracy, 1e-9);
+            Assert.AreEqual(transformer.History[^1].ValidLoss, m.LogLoss, 1e-4);
 
             // The reloaded model predicts the first validation row as the original does.
             var first = ml.Data.CreateEnumerable<DigitPrediction>(scored, reuseRowObject: false).First();
