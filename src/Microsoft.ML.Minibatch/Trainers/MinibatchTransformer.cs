@@ -190,8 +190,11 @@ public sealed class MinibatchTransformer : ITransformer
         {
             _parent = parent;
             string name = parent._options.FeatureColumnName;
-            Features = SchemaErrors.CheckColumn(inputSchema, "feature", name, $"Vector<Single, {parent.InputSize}>",
-                t => t is VectorDataViewType v && v.ItemType.Equals(NumberDataViewType.Single) && v.Size == parent.InputSize);
+            Features = inputSchema.GetColumnOrNull(name) ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(inputSchema), "feature", name);
+            // The message shows the actual size, since a vector of the wrong length is the usual mistake here.
+            if (Features.Type is not VectorDataViewType v || !v.ItemType.Equals(NumberDataViewType.Single) || v.Size != parent.InputSize)
+                throw SchemaErrors.ExceptSchemaMismatch(nameof(inputSchema), "feature", name,
+                    $"Vector<Single, {parent.InputSize}>", Features.Type.ToString() ?? "");
 
             uint setId = 1;
             foreach (var c in inputSchema)
