@@ -45,6 +45,50 @@ public sealed class MinibatchTransformer : ITransformer
         _scorer = new MlpScorer(model);
     }
 
+    /// <summary>
+    /// Wraps a network trained outside <see cref="MinibatchTrainer"/> (for example with the engine's fit loop) as a
+    /// transformer that scores, saves and loads like a trained one.
+    /// </summary>
+    /// <param name="model">A Sequential of Linear layers with ReLU between them, e.g. from <see cref="MinibatchTrainer"/>'s
+    /// architecture; it is used in place, not copied.</param>
+    /// <param name="classNames">The class names, one per output (they become the key values of PredictedLabel and the
+    /// slot names of Score); <see langword="null"/> for none.</param>
+    /// <param name="history">The training history, if any.</param>
+    /// <param name="options">The options it was trained with (architecture fields are taken from the model); null for defaults.</param>
+    /// <returns>The transformer.</returns>
+    /// <exception cref="ArgumentException">The model is not a Linear/ReLU stack with hidden layers matching its shapes, its
+    /// weights are not finite, or <paramref name="classNames"/> has the wrong length.</exception>
+    public static MinibatchTransformer FromNetwork(Sequential model, IReadOnlyList<string>? classNames = null,
+        IReadOnlyList<EpochMetrics>? history = null, MinibatchTrainer.Options? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var scorer = new MlpScorer(model);
+        var linears = Enumerable.Range(0, model.Count).Select(i => model[i]).OfType<Linear>().ToList();
+        var hidden = linears.Take(linears.Count - 1).Select(l => l.OutFeatures).ToArray();
+        var expected = MinibatchNetwork.ExpectedShapes(scorer.InputSize, hidden, scorer.OutputSize);
+        var actual = model.StateDict();
+        if (actual.Count != expected.Count || expected.Any(e => !actual.TryGetValue(e.Key, out var t) || !t.Shape.SequenceEqual(e.Shape)))
+            throw new ArgumentException("The model must be Linear layers with ReLU between them, keyed 0, 2, 4, … and each with a bias.", nameof(model));
+        if (!MinibatchNetwork.AllFinite(model))
+            throw new ArgumentException("The model's weights are not all finite.", nameof(model));
+        var label = new LabelInfo(null, null);
+        if (classNames != null)
+        {
+            if (classNames.Count != scorer.OutputSize)
+                throw new ArgumentException($"classNames has {classNames.Count} names for {scorer.OutputSize} outputs.", nameof(classNames));
+            var names = classNames.Select(n => n.AsMemory()).ToArray();
+            label = new LabelInfo(new VectorDataViewType(TextDataViewType.Instance, names.Length),
+                new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
+        }
+        var o = options?.Clone() ?? new MinibatchTrainer.Options();
+        o.HiddenLayers = hidden;
+        o.ValidationSet = null;
+        o.EpochCompleted = null;
+        o.CancellationToken = default;
+        MinibatchTrainer.Validate(o);
+        return new MinibatchTransformer(model, scorer.InputSize, scorer.OutputSize, label, o, history ?? Array.Empty<EpochMetrics>());
+    }
+
     /// <summary>The trained network: <c>Sequential(Linear, ReLU, …, Linear)</c>, keyed like PyTorch's.</summary>
     public Sequential Model { get; }
 

@@ -21,7 +21,14 @@ internal static class TrainCommand
     /// <summary>The settings of one run, parsed and checked.</summary>
     internal sealed record Settings(
         string DataDirectory, int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay,
-        string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Prefetch, bool Profile);
+        string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Prefetch, bool Profile)
+    {
+        /// <summary>Where to save the trained model (.zip), or null.</summary>
+        public string? ModelPath { get; init; }
+
+        /// <summary>A state-dict file to start from instead of the seeded initialisation, or null.</summary>
+        public string? InitPath { get; init; }
+    }
 
     public static Command Create(TextWriter? output = null)
     {
@@ -44,6 +51,8 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "End with one JSON line of results." };
         var prefetch = new Option<bool>("--prefetch") { Description = "Gather the next training batch on a background thread." };
         var profile = new Option<bool>("--profile") { Description = "Print where a training batch's time goes (to stderr)." };
+        var modelPath = new Option<string?>("--model") { Description = "Save the trained model to this .zip (for evaluate, predict, export)." };
+        var init = new Option<string?>("--init") { Description = "Start from this state-dict file (e.g. from `minibatch export`)." };
 
         AddCheck(epochs, v => v >= 1, "--epochs must be at least 1");
         AddCheck(batchSize, v => v >= 1, "--batch-size must be at least 1");
@@ -54,7 +63,7 @@ internal static class TrainCommand
         AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
         AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
-        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, prefetch, profile })
+        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, prefetch, profile, modelPath, init })
         {
             command.Options.Add(option);
         }
@@ -65,7 +74,7 @@ internal static class TrainCommand
                 parse.GetValue(data) ?? DefaultDataDirectory(), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(lr),
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json), parse.GetValue(prefetch),
-                parse.GetValue(profile));
+                parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init) };
             return Run(settings, output ?? Console.Out);
         });
         return command;
@@ -107,6 +116,7 @@ internal static class TrainCommand
         // One generator in the role of torch's global one: model initialisation first, then the loaders' draws.
         var generator = new Generator(s.Seed);
         var model = BuildModel(train.FeatureCount, s.Hidden, 10, generator);
+        if (s.InitPath != null) StateDictFile.Load(model, s.InitPath);
         Optimizer optimizer = s.Optimizer == "adam"
             ? new Adam(model.Parameters(), s.LearningRate, weightDecay: s.WeightDecay)
             : new Sgd(model.Parameters(), s.LearningRate, momentum: s.Momentum, weightDecay: s.WeightDecay);
@@ -114,7 +124,30 @@ internal static class TrainCommand
         loaders.Train.Prefetch = s.Prefetch;
         var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
         loop.Callbacks.Add(new EpochPrinter(output));
-        var history = loop.Fit(s.Epochs);
+        // Ctrl+C stops within one batch; nothing is saved then.
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        IReadOnlyList<EpochMetrics> history;
+        try
+        {
+            history = loop.Fit(s.Epochs, cancel.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        if (s.ModelPath != null)
+        {
+            var transformer = MinibatchTransformer.FromNetwork(model, ModelCommandSupport.Digits, history, new MinibatchTrainer.Options
+            {
+                BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate, Momentum = (float)s.Momentum,
+                WeightDecay = (float)s.WeightDecay, Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
+                Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential, Seed = (int)Math.Min(s.Seed, int.MaxValue),
+                InitialWeightsPath = s.InitPath,
+            });
+            new MLContext((int)Math.Min(s.Seed, int.MaxValue)).Model.Save(transformer, ModelCommandSupport.MnistSchema(), s.ModelPath);
+        }
 
         double trainSeconds = history.Sum(e => e.TrainSeconds);
         var last = history[^1];
