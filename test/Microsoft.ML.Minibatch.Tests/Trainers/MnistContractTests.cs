@@ -58,6 +58,7 @@ public sealed class MnistContractTests
             Assert.IsGreaterThan(0.96, m.MicroAccuracy);
             Assert.AreEqual(10000, m.ConfusionMatrix.Counts.Sum(r => r.Sum()));
             var transformer = (MinibatchTransformer)model;
+            foreach (var epoch in transformer.History) Console.WriteLine(epoch);
             Assert.HasCount(5, transformer.History);
             // Evaluate's accuracy and the fit loop's last validation accuracy measure the same thing independently.
             Assert.AreEqual(transformer.History[^1].ValidAccuracy, m.MicroAccuracy, 1e-9);
