@@ -75,7 +75,15 @@ internal static class TrainCommand
     {
         option.Validators.Add(result =>
         {
-            T? value = result.GetValueOrDefault<T>();
+            T? value;
+            try
+            {
+                value = result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return; // The value does not parse as T: the parser reports that error itself.
+            }
             if (!isValid(value!)) result.AddError($"{message} (got '{string.Join(' ', result.Tokens.Select(t => t.Value))}').");
         });
     }
@@ -158,7 +166,7 @@ internal static class TrainCommand
         return model;
     }
 
-    private static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string directory, string split)
+    internal static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string directory, string split)
     {
         var trainSet = ReadImages(directory, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
         if (split == "seed")
