@@ -122,7 +122,9 @@ internal static class TrainCommand
         loaders.Train.Prefetch = s.Prefetch;
         var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
         loop.Callbacks.Add(new EpochPrinter(output));
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var history = loop.Fit(s.Epochs);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
         double trainSeconds = history.Sum(e => e.TrainSeconds);
         var last = history[^1];
@@ -131,7 +133,7 @@ internal static class TrainCommand
             var (gather, forward, backward, step, batches) = loop.PhaseTimes;
             double perBatch(TimeSpan t) => t.TotalMilliseconds * 1000 / batches;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches"));
+                $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches; {(double)allocated / batches:F0} bytes allocated per batch (validation included)"));
         }
         if (s.Json)
         {
