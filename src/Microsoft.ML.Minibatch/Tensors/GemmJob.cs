@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -56,6 +57,7 @@ internal unsafe struct GemmJob
     {
         GemmPath.Vector512 => 2 * Vector512<float>.Count,
         GemmPath.Vector256 => 2 * Vector256<float>.Count,
+        GemmPath.PortableVector => 2 * Vector<float>.Count,
         _ => 2,
     };
 
@@ -93,6 +95,9 @@ internal unsafe struct GemmJob
                 break;
             case GemmPath.Vector256:
                 Execute<Vector256Ops, Vector256<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector256Ops, Vector256<float>>, 6, 144);
+                break;
+            case GemmPath.PortableVector:
+                Execute<PortableVectorOps, Vector<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<PortableVectorOps, Vector<float>>, 6, 144);
                 break;
             default:
                 Execute<ScalarOps, float>(a, b, c, m, n, &GemmKernels.Axpy6x2<ScalarOps, float>, 6, 96);
