@@ -139,7 +139,7 @@ public static class Gemm
             };
 
             // Split along whichever side has more register tiles; never along k.
-            int rowTile = job.UseDot ? 4 : GemmJob.MicroRows(path);
+            int rowTile = job.UseDot ? GemmJob.DotRows(path) : GemmJob.MicroRows(path);
             int colTile = job.UseDot ? 4 : GemmJob.MicroCols(path);
             int rowTiles = (m + rowTile - 1) / rowTile;
             int colTiles = (n + colTile - 1) / colTile;
