@@ -50,7 +50,13 @@ internal static class GemmCompare
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"Gemm.Multiply ({Gemm.BestPath}, MaxThreads {ComputeOptions.MaxThreads}) vs {root.GetProperty("library").GetString()} " +
-            $"({root.GetProperty("threads").GetInt32()} threads); load average before: {LoadAverage()}");
+            $"({root.GetProperty("threads").GetInt32()} threads, kernels: {(root.TryGetProperty("architecture", out JsonElement arch) ? arch.ToString() : "?")}); " +
+            $"load average before: {LoadAverage()}");
+        if (root.TryGetProperty("loaded", out JsonElement loaded))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"BLAS loaded by numpy: {string.Join(", ", loaded.EnumerateArray().Select(e => e.GetString()))}");
+        }
+
         sb.AppendLine();
         sb.AppendLine("| shape | op | ours GFLOP/s | OpenBLAS GFLOP/s | ours / OpenBLAS | ours µs | OpenBLAS µs |");
         sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
