@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Microsoft.ML.Minibatch.Tensors;
 
@@ -133,7 +134,7 @@ internal static class GemmKernels
 
     /// <summary>
     /// C[4×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
-    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory; k ≥ the vector width.
+    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Dot4x4<TOps, TVec>(int k, float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
@@ -192,6 +193,59 @@ internal static class GemmKernels
             s1.Store(t + 4);
             s2.Store(t + 8);
             s3.Store(t + 12);
+            WriteEdge(t, 4, c, ldc, mr, nr, add);
+        }
+    }
+
+    /// <summary>
+    /// C[2×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
+    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Dot2x4<TOps, TVec>(int k, float* a0, float* a1, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        int kv = k - k % w;
+        for (int p = 0; p < kv; p += w)
+        {
+            TVec x0 = TOps.Load(a0 + p);
+            TVec x1 = TOps.Load(a1 + p);
+            TVec y;
+            y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10);
+            y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11);
+            y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12);
+            y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13);
+        }
+        if (kv < k)
+        {
+            // The last k % w values: one more full-width step over the final w elements (callers guarantee
+            // k >= w), with the lanes already counted zeroed in both operands so they add exactly nothing.
+            int q = k - w, tail = k - kv;
+            TVec x0 = TOps.KeepLast(TOps.Load(a0 + q), tail);
+            TVec x1 = TOps.KeepLast(TOps.Load(a1 + q), tail);
+            TVec y;
+            y = TOps.KeepLast(TOps.Load(b0 + q), tail); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10);
+            y = TOps.KeepLast(TOps.Load(b1 + q), tail); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11);
+            y = TOps.KeepLast(TOps.Load(b2 + q), tail); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12);
+            y = TOps.KeepLast(TOps.Load(b3 + q), tail); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13);
+        }
+
+        Vector128<float> s0 = TOps.Sum4(c00, c01, c02, c03);
+        Vector128<float> s1 = TOps.Sum4(c10, c11, c12, c13);
+        if (mr == 2 && nr == 4)
+        {
+            StoreRow4(c + 0 * ldc, s0, add);
+            StoreRow4(c + 1 * ldc, s1, add);
+        }
+        else
+        {
+            // Edge tile. No calls before this point: a call would make the JIT keep the accumulators in memory.
+            float* t = stackalloc float[8];
+            s0.Store(t + 0);
+            s1.Store(t + 4);
             WriteEdge(t, 4, c, ldc, mr, nr, add);
         }
     }
@@ -257,41 +311,11 @@ internal static class GemmKernels
             float* d = dst + (long)s * kc;
             if (transposed)
             {
-                // Each p already holds the rows side by side: one short contiguous copy per p.
-                float* src = a + (long)p0 * lda + i0 + s;
-                for (int p = 0; p < kc; p++, src += lda, d += mr)
-                {
-                    int r = 0;
-                    for (; r < rows; r++)
-                    {
-                        d[r] = src[r];
-                    }
-
-                    for (; r < mr; r++)
-                    {
-                        d[r] = 0f;
-                    }
-                }
+                CopyRows(a + (long)p0 * lda + i0 + s, lda, kc, rows, d, mr);
             }
             else
             {
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = a + (long)(i0 + s + r) * lda + p0;
-                    float* dr = d + r;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        dr[p * mr] = src[p];
-                    }
-                }
-
-                for (int r = rows; r < mr; r++)
-                {
-                    for (int p = 0; p < kc; p++)
-                    {
-                        d[p * mr + r] = 0f;
-                    }
-                }
+                Interleave(a + (long)(i0 + s) * lda + p0, lda, rows, kc, d, mr);
             }
         }
     }
@@ -306,53 +330,121 @@ internal static class GemmKernels
         {
             int cols = Math.Min(nr, nc - s);
             float* d = dst + (long)s * kc;
-            if (!transposed)
+            if (transposed)
             {
-                float* src = b + (long)p0 * ldb + j0 + s;
-                if (cols == nr)
-                {
-                    for (int p = 0; p < kc; p++, src += ldb, d += nr)
-                    {
-                        Unsafe.CopyBlockUnaligned(d, src, (uint)(nr * sizeof(float)));
-                    }
-                }
-                else
-                {
-                    for (int p = 0; p < kc; p++, src += ldb, d += nr)
-                    {
-                        int j = 0;
-                        for (; j < cols; j++)
-                        {
-                            d[j] = src[j];
-                        }
-
-                        for (; j < nr; j++)
-                        {
-                            d[j] = 0f;
-                        }
-                    }
-                }
+                Interleave(b + (long)(j0 + s) * ldb + p0, ldb, cols, kc, d, nr);
             }
             else
             {
-                for (int j = 0; j < cols; j++)
+                CopyRows(b + (long)p0 * ldb + j0 + s, ldb, kc, cols, d, nr);
+            }
+        }
+    }
+
+    /// <summary>
+    /// d[p·width + j] = src[p·ld + j] for p &lt; count, j &lt; valid; zero for valid ≤ j &lt; width.
+    /// </summary>
+    private static unsafe void CopyRows(float* src, int ld, int count, int valid, float* d, int width)
+    {
+        if (valid == width)
+        {
+            for (int p = 0; p < count; p++, src += ld, d += width)
+            {
+                Unsafe.CopyBlockUnaligned(d, src, (uint)(width * sizeof(float)));
+            }
+
+            return;
+        }
+
+        for (int p = 0; p < count; p++, src += ld, d += width)
+        {
+            int j = 0;
+            for (; j < valid; j++)
+            {
+                d[j] = src[j];
+            }
+
+            for (; j < width; j++)
+            {
+                d[j] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Transposing pack: d[p·width + r] = src[r·ld + p] for r &lt; rows, p &lt; count; zero for rows ≤ r &lt; width.
+    /// Runs of 8 rows × 8 values go through an in-register 8×8 transpose where AVX is available.
+    /// </summary>
+    private static unsafe void Interleave(float* src, int ld, int rows, int count, float* d, int width)
+    {
+        int r = 0;
+        if (Avx.IsSupported)
+        {
+            int pv = count & ~7;
+            for (; r + 8 <= rows; r += 8)
+            {
+                float* s = src + (long)r * ld;
+                for (int p = 0; p < pv; p += 8)
                 {
-                    float* src = b + (long)(j0 + s + j) * ldb + p0;
-                    float* dj = d + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        dj[p * nr] = src[p];
-                    }
+                    Transpose8x8(s + p, ld, d + (long)p * width + r, width);
                 }
 
-                for (int j = cols; j < nr; j++)
+                for (int p = pv; p < count; p++)
                 {
-                    for (int p = 0; p < kc; p++)
+                    for (int q = 0; q < 8; q++)
                     {
-                        d[p * nr + j] = 0f;
+                        d[(long)p * width + r + q] = s[(long)q * ld + p];
                     }
                 }
             }
         }
+
+        for (; r < rows; r++)
+        {
+            float* s = src + (long)r * ld;
+            float* dr = d + r;
+            for (int p = 0; p < count; p++)
+            {
+                dr[(long)p * width] = s[p];
+            }
+        }
+
+        for (; r < width; r++)
+        {
+            float* dr = d + r;
+            for (int p = 0; p < count; p++)
+            {
+                dr[(long)p * width] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Writes the transpose of the 8×8 block at <paramref name="src"/> (rows <paramref name="ld"/> apart) to <paramref name="dst"/> (rows <paramref name="ldd"/> apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose8x8(float* src, int ld, float* dst, int ldd)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld);
+        Vector256<float> r2 = Avx.LoadVector256(src + (2L * ld)), r3 = Avx.LoadVector256(src + (3L * ld));
+        Vector256<float> r4 = Avx.LoadVector256(src + (4L * ld)), r5 = Avx.LoadVector256(src + (5L * ld));
+        Vector256<float> r6 = Avx.LoadVector256(src + (6L * ld)), r7 = Avx.LoadVector256(src + (7L * ld));
+
+        // Interleave pairs of rows, then pairs of pairs; each 128-bit lane then holds 4×4 blocks, which the final
+        // lane permutes put in place.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + (2L * ldd), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + (3L * ldd), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + (4L * ldd), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + (5L * ldd), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + (6L * ldd), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + (7L * ldd), Avx.Permute2x128(u3, u7, 0x31));
     }
 }
