@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
@@ -102,10 +101,7 @@ internal static class TrainCommand
         return true;
     }
 
-    internal static string DefaultDataDirectory() =>
-        Environment.GetEnvironmentVariable("MINIBATCH_DATA") is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "minibatch", "mnist");
+    internal static string DefaultDataDirectory() => new MnistOptions().ResolveDirectory();
 
     internal static int Run(Settings s, TextWriter output)
     {
@@ -168,68 +164,31 @@ internal static class TrainCommand
         return model;
     }
 
-    internal static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string directory, string split)
+    /// <summary>
+    /// Ensures MNIST in <paramref name="directory"/> (fetching it if absent) and returns the training and validation sets
+    /// over the raw pixel bytes: the seeds' 50,000/10,000 split of the training file, or all 60,000 with t10k.
+    /// </summary>
+    internal static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string? directory, string split)
     {
-        var trainSet = ReadImages(directory, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
+        var files = Mnist.EnsureFiles(new MnistOptions { Directory = directory, Progress = message => Console.Error.WriteLine(message) });
+        var trainSet = ReadImages(files.TrainImages, files.TrainLabels);
         if (split == "seed")
         {
-            if (trainSet.Count != 60000)
-            {
-                throw new InvalidDataException($"The seeds' split needs the 60,000 MNIST training images, but {directory} holds {trainSet.Count}.");
-            }
-            return (trainSet.Slice(0, 50000), trainSet.Slice(50000, 10000));
+            const int validCount = 10_000;
+            return (trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount));
         }
-        return (trainSet, ReadImages(directory, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"));
+        return (trainSet, ReadImages(files.TestImages, files.TestLabels));
     }
 
-    private static ByteImageDataset ReadImages(string directory, string imagesName, string labelsName)
+    private static ByteImageDataset ReadImages(string imagesPath, string labelsPath)
     {
-        var (images, imageDims) = ReadIdx(directory, imagesName, 3);
-        var (labels, labelDims) = ReadIdx(directory, labelsName, 1);
-        if (imageDims[0] != labelDims[0])
+        var images = IdxReader.ReadImages(imagesPath);
+        var labels = IdxReader.ReadLabels(labelsPath, Mnist.ClassCount);
+        if (images.Count != labels.Length)
         {
-            throw new InvalidDataException($"{imagesName} holds {imageDims[0]} images but {labelsName} holds {labelDims[0]} labels.");
+            throw new InvalidDataException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels.");
         }
-        return new ByteImageDataset(images, labels, imageDims[1] * imageDims[2]);
-    }
-
-    /// <summary>Reads an unsigned-byte IDX file (raw or .gz) and returns its payload and dimensions.</summary>
-    private static (byte[] Data, int[] Dims) ReadIdx(string directory, string name, int rank)
-    {
-        string path = Path.Combine(directory, name);
-        if (!File.Exists(path) && File.Exists(path + ".gz")) path += ".gz";
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException(
-                $"MNIST file {name} not found in {directory}; run `minibatch data` to fetch MNIST or pass --data DIR.", path);
-        }
-        using Stream file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        Span<byte> header = stackalloc byte[4 + 4 * rank];
-        stream.ReadExactly(header);
-        if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != rank)
-        {
-            throw new InvalidDataException($"{path} is not an unsigned-byte IDX file of rank {rank} (magic {Convert.ToHexString(header[..4])}).");
-        }
-        var dims = new int[rank];
-        long count = 1;
-        for (int i = 0; i < rank; i++)
-        {
-            dims[i] = (header[4 + 4 * i] << 24) | (header[5 + 4 * i] << 16) | (header[6 + 4 * i] << 8) | header[7 + 4 * i];
-            if (dims[i] < 0) throw new InvalidDataException($"{path} has a negative dimension {dims[i]}.");
-            count *= dims[i];
-        }
-        if (count > Array.MaxLength) throw new InvalidDataException($"{path} declares {count} values, more than an array can hold.");
-        var data = new byte[count];
-        try
-        {
-            stream.ReadExactly(data);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException($"{path} is truncated: it declares {count} values.");
-        }
-        return (data, dims);
+        return new ByteImageDataset(images.Pixels, labels, images.PixelsPerImage);
     }
 
     private static double PeakWorkingSetMegabytes()

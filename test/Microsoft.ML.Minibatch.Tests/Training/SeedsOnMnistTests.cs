@@ -13,15 +13,8 @@ namespace Microsoft.ML.Minibatch.Tests.TrainingTests;
 [TestClass]
 public sealed class SeedsOnMnistTests
 {
-    private static (ByteImageDataset Train, ByteImageDataset Valid) Split()
-    {
-        string directory = TrainCommand.DefaultDataDirectory();
-        if (!File.Exists(Path.Combine(directory, "train-images-idx3-ubyte")) && !File.Exists(Path.Combine(directory, "train-images-idx3-ubyte.gz")))
-        {
-            Assert.Inconclusive($"MNIST is not in {directory} (set MINIBATCH_DATA or run `minibatch data`).");
-        }
-        return TrainCommand.LoadSplit(directory, "seed");
-    }
+    /// <summary>The seeds' split, fetched to the MNIST cache ($MINIBATCH_DATA or ~/.cache/minibatch/mnist) if absent.</summary>
+    private static (ByteImageDataset Train, ByteImageDataset Valid) Split() => TrainCommand.LoadSplit(null, "seed");
 
     private static (Sequential Model, Generator Generator) SeedsModel()
     {

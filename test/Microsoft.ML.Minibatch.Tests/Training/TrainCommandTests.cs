@@ -47,20 +47,29 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
-    public void MissingData_FailsWithOneLine_ExitOne()
+    public void CorruptData_FailsWithExitOne_AndPrintsNoEpochs()
     {
-        var (exit, _) = Run("train", "--data", Path.Combine(Path.GetTempPath(), "no-mnist-" + Guid.NewGuid().ToString("N")));
-        Assert.AreEqual(1, exit);
+        // Every file present but wrong: the data layer refuses them (pinned SHA-256) without downloading anything.
+        var directory = Directory.CreateTempSubdirectory("minibatch-bad-mnist-").FullName;
+        try
+        {
+            foreach (var name in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+            {
+                File.WriteAllBytes(Path.Combine(directory, name), [0, 0, 8, 3, 1, 2, 3]);
+            }
+            var (exit, output) = Run("train", "--data", directory);
+            Assert.AreEqual(1, exit);
+            Assert.AreEqual("", output);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [TestMethod]
     public void OneEpochWithJson_EndsWithAParseableSummary()
     {
-        string directory = TrainCommand.DefaultDataDirectory();
-        if (!File.Exists(Path.Combine(directory, "train-images-idx3-ubyte")) && !File.Exists(Path.Combine(directory, "train-images-idx3-ubyte.gz")))
-        {
-            Assert.Inconclusive($"MNIST is not in {directory} (set MINIBATCH_DATA or run `minibatch data`).");
-        }
         var (exit, output) = Run("train", "--epochs", "1", "--json");
         Assert.AreEqual(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
