@@ -20,7 +20,7 @@ internal static class TrainCommand
     /// <summary>The settings of one run, parsed and checked.</summary>
     internal sealed record Settings(
         string DataDirectory, int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay,
-        string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Prefetch, bool Profile);
+        string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Profile);
 
     public static Command Create(TextWriter? output = null)
     {
@@ -41,7 +41,6 @@ internal static class TrainCommand
         var split = new Option<string>("--split") { Description = "seed: 50,000 train / 10,000 valid; full: 60,000 train, t10k as validation and test.", DefaultValueFactory = _ => "seed" };
         split.AcceptOnlyFromAmong("seed", "full");
         var json = new Option<bool>("--json") { Description = "End with one JSON line of results." };
-        var prefetch = new Option<bool>("--prefetch") { Description = "Gather the next training batch on a background thread." };
         var profile = new Option<bool>("--profile") { Description = "Print where a training batch's time goes (to stderr)." };
 
         AddCheck(epochs, v => v >= 1, "--epochs must be at least 1");
@@ -53,7 +52,7 @@ internal static class TrainCommand
         AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
         AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
-        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, prefetch, profile })
+        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile })
         {
             command.Options.Add(option);
         }
@@ -63,7 +62,7 @@ internal static class TrainCommand
             var settings = new Settings(
                 parse.GetValue(data) ?? DefaultDataDirectory(), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(lr),
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
-                (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json), parse.GetValue(prefetch),
+                (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile));
             return Run(settings, output ?? Console.Out);
         });
@@ -115,7 +114,6 @@ internal static class TrainCommand
             ? new Adam(model.Parameters(), s.LearningRate, weightDecay: s.WeightDecay)
             : new Sgd(model.Parameters(), s.LearningRate, momentum: s.Momentum, weightDecay: s.WeightDecay);
         var loaders = DataLoaders.Create(train, valid, s.BatchSize, generator, shuffle: s.Sampler == "random");
-        loaders.Train.Prefetch = s.Prefetch;
         var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
         loop.Callbacks.Add(new EpochPrinter(output));
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
