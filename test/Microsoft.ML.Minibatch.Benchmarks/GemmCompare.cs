@@ -19,13 +19,71 @@ internal static class GemmCompare
         string script = Path.Combine(AppContext.BaseDirectory, "scripts", "gemm_openblas.py");
         var shapes = GemmShape.All;
 
+        int threads = ComputeOptions.MaxThreads;
+        string loadBefore = LoadAverage();
         var ours = new double[shapes.Count];
+        var oursOne = new double[shapes.Count];
         for (int i = 0; i < shapes.Count; i++)
         {
             ours[i] = TimeOurs(shapes[i], i);
         }
 
+        ComputeOptions.MaxThreads = 1;
+        for (int i = 0; i < shapes.Count; i++)
+        {
+            oursOne[i] = TimeOurs(shapes[i], i);
+        }
+
+        ComputeOptions.MaxThreads = threads;
+
+        string? json = RunScript(python, script, shapes, threads);
+        string? jsonOne = RunScript(python, script, shapes, 1);
+        if (json is null || jsonOne is null)
+        {
+            return 1;
+        }
+
+        using JsonDocument doc = JsonDocument.Parse(json);
+        using JsonDocument docOne = JsonDocument.Parse(jsonOne);
+        JsonElement root = doc.RootElement;
+        JsonElement[] theirs = root.GetProperty("results").EnumerateArray().ToArray();
+        JsonElement[] theirsOne = docOne.RootElement.GetProperty("results").EnumerateArray().ToArray();
+
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"Gemm.Multiply ({Gemm.BestPath}, MaxThreads {threads}) vs {root.GetProperty("library").GetString()} " +
+            $"({root.GetProperty("threads").GetInt32()} threads, kernels: {(root.TryGetProperty("architecture", out JsonElement arch) ? arch.ToString() : "?")}); " +
+            $"load average before: {loadBefore}, after: {LoadAverage()}");
+        if (root.TryGetProperty("loaded", out JsonElement loaded))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"BLAS loaded by numpy: {string.Join(", ", loaded.EnumerateArray().Select(e => e.GetString()))}");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"| shape | op | ours GFLOP/s | OpenBLAS GFLOP/s | ours / OpenBLAS | ours µs | OpenBLAS µs | ours 1 thread | OpenBLAS 1 thread |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (int i = 0; i < shapes.Count; i++)
+        {
+            GemmShape s = shapes[i];
+            double blasSeconds = theirs[i].GetProperty("seconds").GetDouble();
+            double oursG = s.Flops / ours[i] / 1e9;
+            double blasG = s.Flops / blasSeconds / 1e9;
+            double oursOneG = s.Flops / oursOne[i] / 1e9;
+            double blasOneG = s.Flops / theirsOne[i].GetProperty("seconds").GetDouble() / 1e9;
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {s.Name} | {s.Dims} | {oursG:F1} | {blasG:F1} | {oursG / blasG:F2} | {ours[i] * 1e6:F1} | {blasSeconds * 1e6:F1} | {oursOneG:F1} | {blasOneG:F1} |");
+        }
+
+        Console.Write(sb.ToString());
+        return 0;
+    }
+
+    /// <summary>Runs the OpenBLAS script with the given thread count; null (after reporting why) when it fails.</summary>
+    private static string? RunScript(string python, string script, IReadOnlyList<GemmShape> shapes, int threads)
+    {
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
         psi.ArgumentList.Add(script);
         foreach (GemmShape s in shapes)
         {
@@ -34,38 +92,16 @@ internal static class GemmCompare
         }
 
         using Process process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {python}");
+        Task<string> errors = process.StandardError.ReadToEndAsync();
         string json = process.StandardOutput.ReadToEnd();
-        string errors = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            Console.Error.WriteLine($"{script} failed ({process.ExitCode}): {errors}");
-            return 1;
+            Console.Error.WriteLine($"{script} failed ({process.ExitCode}): {errors.Result}");
+            return null;
         }
 
-        using JsonDocument doc = JsonDocument.Parse(json);
-        JsonElement root = doc.RootElement;
-        JsonElement[] theirs = root.GetProperty("results").EnumerateArray().ToArray();
-
-        var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture,
-            $"Gemm.Multiply ({Gemm.BestPath}, MaxThreads {ComputeOptions.MaxThreads}) vs {root.GetProperty("library").GetString()} " +
-            $"({root.GetProperty("threads").GetInt32()} threads); load average before: {LoadAverage()}");
-        sb.AppendLine();
-        sb.AppendLine("| shape | op | ours GFLOP/s | OpenBLAS GFLOP/s | ours / OpenBLAS | ours µs | OpenBLAS µs |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
-        for (int i = 0; i < shapes.Count; i++)
-        {
-            GemmShape s = shapes[i];
-            double blasSeconds = theirs[i].GetProperty("seconds").GetDouble();
-            double oursG = s.Flops / ours[i] / 1e9;
-            double blasG = s.Flops / blasSeconds / 1e9;
-            sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {s.Name} | {s.Dims} | {oursG:F1} | {blasG:F1} | {oursG / blasG:F2} | {ours[i] * 1e6:F1} | {blasSeconds * 1e6:F1} |");
-        }
-
-        Console.Write(sb.ToString());
-        return 0;
+        return json;
     }
 
     /// <summary>Median seconds per call over timed blocks of about 2 ms each, after a warm-up.</summary>

@@ -18,8 +18,9 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA
     /// <summary>Multiply-adds times two.</summary>
     public double Flops => 2.0 * M * N * K;
 
-    /// <summary>The shape as "m×n×k" with its transposes.</summary>
-    public string Dims => $"[{M}×{K}]{(TransposeA ? "ᵀ-stored" : "")}·[{K}×{N}]{(TransposeB ? "ᵀ-stored" : "")}{(Accumulate ? " +=" : "")}";
+    /// <summary>The product as stored operands, e.g. "[64×784]·[50×784]ᵀ" (ᵀ: used transposed), "+=" when accumulating.</summary>
+    public string Dims =>
+        (TransposeA ? $"[{K}×{M}]ᵀ" : $"[{M}×{K}]") + "·" + (TransposeB ? $"[{N}×{K}]ᵀ" : $"[{K}×{N}]") + (Accumulate ? " +=" : "");
 
     /// <inheritdoc/>
     public override string ToString() => Name;

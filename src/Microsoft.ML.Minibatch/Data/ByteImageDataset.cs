@@ -1,3 +1,7 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Microsoft.ML.Minibatch.Data;
 
 /// <summary>
@@ -63,14 +67,51 @@ public sealed class ByteImageDataset : Dataset
         ReadOnlySpan<byte> sourceLabels = _labels.Span;
         ReadOnlySpan<float> table = s_scaled;
         int f = _featureCount;
+        bool prefetch = Sse.IsSupported && indices.Length > 1;
+        if (prefetch) PrefetchRow(pixels, indices[0] * f, f);
         for (int i = 0; i < indices.Length; i++)
         {
             int row = indices[i];
+            // Rows sit at random places in tens of megabytes: ask for the next row's cache lines while this one converts.
+            if (prefetch && i + 1 < indices.Length) PrefetchRow(pixels, indices[i + 1] * f, f);
             ReadOnlySpan<byte> source = pixels.Slice(row * f, f);
             Span<float> destination = features.Slice(i * f, f);
-            for (int j = 0; j < source.Length; j++) destination[j] = table[source[j]];
+            int j = Vector256.IsHardwareAccelerated ? ScaleVectorized(source, destination) : 0;
+            for (; j < source.Length; j++) destination[j] = table[source[j]];
             labels[i] = sourceLabels[row];
         }
+    }
+
+    private static unsafe void PrefetchRow(ReadOnlySpan<byte> pixels, int start, int length)
+    {
+        fixed (byte* p = pixels)
+        {
+            for (int offset = 0; offset < length; offset += 64) Sse.Prefetch0(p + start + offset);
+        }
+    }
+
+    /// <summary>
+    /// Converts whole blocks of 32 pixels: widen to int32, convert to float32, divide by 255. IEEE division is correctly
+    /// rounded in every lane, so the values equal the table's (and torch's); returns the count converted.
+    /// </summary>
+    private static int ScaleVectorized(ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        var divisor = Vector256.Create(255f);
+        ref byte src = ref MemoryMarshal.GetReference(source);
+        ref float dst = ref MemoryMarshal.GetReference(destination);
+        int j = 0;
+        for (; j + Vector256<byte>.Count <= source.Length; j += Vector256<byte>.Count)
+        {
+            var bytes = Vector256.LoadUnsafe(ref src, (nuint)j);
+            var (low16, high16) = Vector256.Widen(bytes);
+            var (a, b) = Vector256.Widen(low16);
+            var (c, d) = Vector256.Widen(high16);
+            (Vector256.ConvertToSingle(a.AsInt32()) / divisor).StoreUnsafe(ref dst, (nuint)j);
+            (Vector256.ConvertToSingle(b.AsInt32()) / divisor).StoreUnsafe(ref dst, (nuint)(j + 8));
+            (Vector256.ConvertToSingle(c.AsInt32()) / divisor).StoreUnsafe(ref dst, (nuint)(j + 16));
+            (Vector256.ConvertToSingle(d.AsInt32()) / divisor).StoreUnsafe(ref dst, (nuint)(j + 24));
+        }
+        return j;
     }
 
     private static float[] CreateTable()

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using Microsoft.ML.Minibatch.Tensors;
 
 namespace Microsoft.ML.Minibatch.Data;
@@ -55,8 +56,18 @@ public sealed class TensorDataset : Dataset
         for (int i = 0; i < indices.Length; i++)
         {
             int row = indices[i];
+            // Random rows miss the cache: request the next row's lines while this one copies.
+            if (Sse.IsSupported && i + 1 < indices.Length) PrefetchRow(source, indices[i + 1] * f, f);
             source.Slice(row * f, f).CopyTo(features.Slice(i * f, f));
             labels[i] = sourceLabels[row];
+        }
+    }
+
+    private static unsafe void PrefetchRow(ReadOnlySpan<float> values, int start, int length)
+    {
+        fixed (float* p = values)
+        {
+            for (int offset = 0; offset < length; offset += 16) Sse.Prefetch0(p + start + offset);
         }
     }
 }

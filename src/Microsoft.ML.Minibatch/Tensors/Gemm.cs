@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -7,8 +8,8 @@ namespace Microsoft.ML.Minibatch.Tensors;
 /// Single-precision general matrix multiply on row-major spans: C = op(A)·op(B), or C += op(A)·op(B).
 /// </summary>
 /// <remarks>
-/// Managed code only: packed panels, cache blocking and register-blocked micro-kernels on AVX-512 or AVX2+FMA
-/// (a scalar path elsewhere). Large products run on up to <see cref="ComputeOptions.MaxThreads"/> threads, split
+/// Managed code only: packed panels, cache blocking and register-blocked micro-kernels on AVX-512 or AVX2+FMA,
+/// else portable <c>Vector&lt;T&gt;</c> code (e.g. Arm64), else scalar code. Large products run on up to <see cref="ComputeOptions.MaxThreads"/> threads, split
 /// over output tiles only, so the result is bitwise the same for every thread count and every run.
 /// </remarks>
 public static class Gemm
@@ -32,6 +33,7 @@ public static class Gemm
     internal static GemmPath BestPath { get; } =
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmPath.Vector512
         : Vector256.IsHardwareAccelerated && Fma.IsSupported ? GemmPath.Vector256
+        : Vector.IsHardwareAccelerated ? GemmPath.PortableVector
         : GemmPath.Scalar;
 
     /// <summary>
@@ -68,6 +70,7 @@ public static class Gemm
     {
         GemmPath.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
         GemmPath.Vector256 => Vector256.IsHardwareAccelerated && Fma.IsSupported,
+        GemmPath.PortableVector => Vector.IsHardwareAccelerated,
         _ => true,
     };
 
@@ -132,11 +135,11 @@ public static class Gemm
                 K = k,
                 Accumulate = accumulate,
                 // k ≥ 16 (the widest vector) lets the dot kernel finish with one overlapping full-width step.
-                UseDot = transposeB && !transposeA && k >= 16 && (long)n * k <= DotMaxB,
+                UseDot = transposeB && !transposeA && k >= Math.Max(16, Vector<float>.Count) && (long)n * k <= DotMaxB,
             };
 
             // Split along whichever side has more register tiles; never along k.
-            int rowTile = job.UseDot ? 4 : GemmJob.MicroRows(path);
+            int rowTile = job.UseDot ? GemmJob.DotRows(path) : GemmJob.MicroRows(path);
             int colTile = job.UseDot ? 4 : GemmJob.MicroCols(path);
             int rowTiles = (m + rowTile - 1) / rowTile;
             int colTiles = (n + colTile - 1) / colTile;

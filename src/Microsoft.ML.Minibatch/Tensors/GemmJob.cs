@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -56,6 +57,7 @@ internal unsafe struct GemmJob
     {
         GemmPath.Vector512 => 2 * Vector512<float>.Count,
         GemmPath.Vector256 => 2 * Vector256<float>.Count,
+        GemmPath.PortableVector => 2 * Vector<float>.Count,
         _ => 2,
     };
 
@@ -94,6 +96,9 @@ internal unsafe struct GemmJob
             case GemmPath.Vector256:
                 Execute<Vector256Ops, Vector256<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector256Ops, Vector256<float>>, 6, 144);
                 break;
+            case GemmPath.PortableVector:
+                Execute<PortableVectorOps, Vector<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<PortableVectorOps, Vector<float>>, 6, 144);
+                break;
             default:
                 Execute<ScalarOps, float>(a, b, c, m, n, &GemmKernels.Axpy6x2<ScalarOps, float>, 6, 96);
                 break;
@@ -114,14 +119,19 @@ internal unsafe struct GemmJob
         }
     }
 
+    /// <summary>Rows per dot-kernel tile: 4×4 tiles need 21 vector registers, which only AVX-512's 32 provide.</summary>
+    public static int DotRows(GemmPath path) => path == GemmPath.Vector512 ? 4 : 2;
+
     private readonly void Dot<TOps, TVec>(float* a, float* b, float* c, int m, int n)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int k = K, lda = Lda, ldb = Ldb, ldc = Ldc;
         bool add = Accumulate;
-        for (int i = 0; i < m; i += 4)
+        bool fourRows = DotRows(Path) == 4;
+        int rowStep = fourRows ? 4 : 2;
+        for (int i = 0; i < m; i += rowStep)
         {
-            int mr = Math.Min(4, m - i);
+            int mr = Math.Min(rowStep, m - i);
 
             // Rows past the edge re-read the last row: valid memory, results discarded.
             float* a0 = a + (long)i * lda;
@@ -135,7 +145,15 @@ internal unsafe struct GemmJob
                 float* b1 = b + (long)Math.Min(j + 1, n - 1) * ldb;
                 float* b2 = b + (long)Math.Min(j + 2, n - 1) * ldb;
                 float* b3 = b + (long)Math.Min(j + 3, n - 1) * ldb;
-                GemmKernels.Dot4x4<TOps, TVec>(k, a0, a1, a2, a3, b0, b1, b2, b3, c + (long)i * ldc + j, ldc, add, mr, nr);
+                float* cij = c + (long)i * ldc + j;
+                if (fourRows)
+                {
+                    GemmKernels.Dot4x4<TOps, TVec>(k, a0, a1, a2, a3, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                }
+                else
+                {
+                    GemmKernels.Dot2x4<TOps, TVec>(k, a0, a1, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                }
             }
         }
     }

@@ -134,7 +134,7 @@ internal static class GemmKernels
 
     /// <summary>
     /// C[4×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
-    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory; k ≥ the vector width.
+    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Dot4x4<TOps, TVec>(int k, float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
@@ -193,6 +193,59 @@ internal static class GemmKernels
             s1.Store(t + 4);
             s2.Store(t + 8);
             s3.Store(t + 12);
+            WriteEdge(t, 4, c, ldc, mr, nr, add);
+        }
+    }
+
+    /// <summary>
+    /// C[2×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
+    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Dot2x4<TOps, TVec>(int k, float* a0, float* a1, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        int kv = k - k % w;
+        for (int p = 0; p < kv; p += w)
+        {
+            TVec x0 = TOps.Load(a0 + p);
+            TVec x1 = TOps.Load(a1 + p);
+            TVec y;
+            y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10);
+            y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11);
+            y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12);
+            y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13);
+        }
+        if (kv < k)
+        {
+            // The last k % w values: one more full-width step over the final w elements (callers guarantee
+            // k >= w), with the lanes already counted zeroed in both operands so they add exactly nothing.
+            int q = k - w, tail = k - kv;
+            TVec x0 = TOps.KeepLast(TOps.Load(a0 + q), tail);
+            TVec x1 = TOps.KeepLast(TOps.Load(a1 + q), tail);
+            TVec y;
+            y = TOps.KeepLast(TOps.Load(b0 + q), tail); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10);
+            y = TOps.KeepLast(TOps.Load(b1 + q), tail); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11);
+            y = TOps.KeepLast(TOps.Load(b2 + q), tail); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12);
+            y = TOps.KeepLast(TOps.Load(b3 + q), tail); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13);
+        }
+
+        Vector128<float> s0 = TOps.Sum4(c00, c01, c02, c03);
+        Vector128<float> s1 = TOps.Sum4(c10, c11, c12, c13);
+        if (mr == 2 && nr == 4)
+        {
+            StoreRow4(c + 0 * ldc, s0, add);
+            StoreRow4(c + 1 * ldc, s1, add);
+        }
+        else
+        {
+            // Edge tile. No calls before this point: a call would make the JIT keep the accumulators in memory.
+            float* t = stackalloc float[8];
+            s0.Store(t + 0);
+            s1.Store(t + 4);
             WriteEdge(t, 4, c, ldc, mr, nr, add);
         }
     }

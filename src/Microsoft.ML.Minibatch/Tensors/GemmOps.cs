@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -121,6 +122,43 @@ internal readonly struct Vector256Ops : IGemmOps<Vector256<float>>
         Vector256<float> s = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
         return s.GetLower() + s.GetUpper();
     }
+}
+
+/// <summary>
+/// Portable <see cref="Vector{T}"/> operations (whatever width the platform's SIMD has, e.g. 128-bit on Arm64);
+/// multiply and add stay separate because a fused multiply-add is emulated, slowly, where the hardware lacks it.
+/// </summary>
+internal readonly struct PortableVectorOps : IGemmOps<Vector<float>>
+{
+    public static int Count => Vector<float>.Count;
+
+    public static Vector<float> Zero => Vector<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector<float> Load(float* p) => Vector.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(float* p, Vector<float> v) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector<float> Broadcast(float* p) => new(*p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> MultiplyAdd(Vector<float> a, Vector<float> b, Vector<float> c) => (a * b) + c;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector<float> v) => Vector.Sum(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> KeepLast(Vector<float> v, int count) =>
+        v & Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(Count - count)).As<int, float>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector<float> a, Vector<float> b, Vector<float> c, Vector<float> d) =>
+        Vector128.Create(Vector.Sum(a), Vector.Sum(b), Vector.Sum(c), Vector.Sum(d));
 }
 
 /// <summary>Portable scalar operations (one float per "register"); separate multiply and add.</summary>

@@ -57,7 +57,7 @@ public static class MinibatchCatalog
     public static IDataView LoadIdx(this DataOperationsCatalog catalog, string imagesPath, string labelsPath)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var (pixels, labels, _, rows, cols) = IdxImages.Read(imagesPath, labelsPath);
-        return new DigitDataView(pixels, labels, rows * cols);
+        var images = Data.IdxReader.ReadLabeledImages(imagesPath, labelsPath, 10);
+        return new DigitDataView(images.Features, images.Labels, images.FeatureCount);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Minibatch.Data;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
@@ -9,23 +10,17 @@ internal static class ModelCommandSupport
     /// validation set), "test" = the t10k file, "train" = training file rows 0 … 49,999.</summary>
     public static IDataView LoadSplit(MLContext ml, string? directory, string split)
     {
-        string dir = directory ?? TrainCommand.DefaultDataDirectory();
-        string prefix = split == "test" ? "t10k" : "train";
-        var data = ml.Data.LoadIdx(Find(dir, $"{prefix}-images-idx3-ubyte"), Find(dir, $"{prefix}-labels-idx1-ubyte"));
+        // The data room's cache: $MINIBATCH_DATA or ~/.cache/minibatch/mnist, fetched (checksummed) when missing.
+        var files = Mnist.EnsureFiles(new MnistOptions { Directory = directory, Progress = message => Console.Error.WriteLine(message) });
+        var data = split == "test"
+            ? ml.Data.LoadIdx(files.TestImages, files.TestLabels)
+            : ml.Data.LoadIdx(files.TrainImages, files.TrainLabels);
         return split switch
         {
             "valid" => ml.Data.SkipRows(data, 50000),
             "train" => ml.Data.TakeRows(data, 50000),
             _ => data,
         };
-    }
-
-    private static string Find(string directory, string name)
-    {
-        string path = Path.Combine(directory, name);
-        if (File.Exists(path)) return path;
-        if (File.Exists(path + ".gz")) return path + ".gz";
-        throw new FileNotFoundException($"MNIST file {name} not found in {directory}; run `minibatch data` to fetch MNIST or pass --data DIR.", path);
     }
 
     /// <summary>Loads a model file and finds its minibatch network (the model itself or the last one in a chain).</summary>

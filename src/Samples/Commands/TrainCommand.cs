@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
@@ -21,7 +20,7 @@ internal static class TrainCommand
     /// <summary>The settings of one run, parsed and checked.</summary>
     internal sealed record Settings(
         string DataDirectory, int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay,
-        string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Prefetch, bool Profile)
+        string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Profile)
     {
         /// <summary>Where to save the trained model (.zip), or null.</summary>
         public string? ModelPath { get; init; }
@@ -49,7 +48,6 @@ internal static class TrainCommand
         var split = new Option<string>("--split") { Description = "seed: 50,000 train / 10,000 valid; full: 60,000 train, t10k as validation and test.", DefaultValueFactory = _ => "seed" };
         split.AcceptOnlyFromAmong("seed", "full");
         var json = new Option<bool>("--json") { Description = "End with one JSON line of results." };
-        var prefetch = new Option<bool>("--prefetch") { Description = "Gather the next training batch on a background thread." };
         var profile = new Option<bool>("--profile") { Description = "Print where a training batch's time goes (to stderr)." };
         var modelPath = new Option<string?>("--model") { Description = "Save the trained model to this .zip (for evaluate, predict, export)." };
         var init = new Option<string?>("--init") { Description = "Start from this state-dict file (e.g. from `minibatch export`)." };
@@ -63,7 +61,7 @@ internal static class TrainCommand
         AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
         AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
-        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, prefetch, profile, modelPath, init })
+        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init })
         {
             command.Options.Add(option);
         }
@@ -73,7 +71,7 @@ internal static class TrainCommand
             var settings = new Settings(
                 parse.GetValue(data) ?? DefaultDataDirectory(), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(lr),
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
-                (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json), parse.GetValue(prefetch),
+                (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init) };
             return Run(settings, output ?? Console.Out);
         });
@@ -84,7 +82,15 @@ internal static class TrainCommand
     {
         option.Validators.Add(result =>
         {
-            T? value = result.GetValueOrDefault<T>();
+            T? value;
+            try
+            {
+                value = result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return; // The value does not parse as T: the parser reports that error itself.
+            }
             if (!isValid(value!)) result.AddError($"{message} (got '{string.Join(' ', result.Tokens.Select(t => t.Value))}').");
         });
     }
@@ -103,10 +109,7 @@ internal static class TrainCommand
         return true;
     }
 
-    internal static string DefaultDataDirectory() =>
-        Environment.GetEnvironmentVariable("MINIBATCH_DATA") is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "minibatch", "mnist");
+    internal static string DefaultDataDirectory() => new MnistOptions().ResolveDirectory();
 
     internal static int Run(Settings s, TextWriter output)
     {
@@ -121,13 +124,13 @@ internal static class TrainCommand
             ? new Adam(model.Parameters(), s.LearningRate, weightDecay: s.WeightDecay)
             : new Sgd(model.Parameters(), s.LearningRate, momentum: s.Momentum, weightDecay: s.WeightDecay);
         var loaders = DataLoaders.Create(train, valid, s.BatchSize, generator, shuffle: s.Sampler == "random");
-        loaders.Train.Prefetch = s.Prefetch;
         var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
         loop.Callbacks.Add(new EpochPrinter(output));
         // Ctrl+C stops within one batch; nothing is saved then.
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         IReadOnlyList<EpochMetrics> history;
         try
         {
@@ -137,6 +140,7 @@ internal static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         if (s.ModelPath != null)
         {
             var transformer = MinibatchTransformer.FromNetwork(model, ModelCommandSupport.Digits, history, new MinibatchTrainer.Options
@@ -156,7 +160,7 @@ internal static class TrainCommand
             var (gather, forward, backward, step, batches) = loop.PhaseTimes;
             double perBatch(TimeSpan t) => t.TotalMilliseconds * 1000 / batches;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches"));
+                $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches; {(double)allocated / batches:F0} bytes allocated per batch (validation included)"));
         }
         if (s.Json)
         {
@@ -191,68 +195,31 @@ internal static class TrainCommand
         return model;
     }
 
-    private static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string directory, string split)
+    /// <summary>
+    /// Ensures MNIST in <paramref name="directory"/> (fetching it if absent) and returns the training and validation sets
+    /// over the raw pixel bytes: the seeds' 50,000/10,000 split of the training file, or all 60,000 with t10k.
+    /// </summary>
+    internal static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string? directory, string split)
     {
-        var trainSet = ReadImages(directory, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
+        var files = Mnist.EnsureFiles(new MnistOptions { Directory = directory, Progress = message => Console.Error.WriteLine(message) });
+        var trainSet = ReadImages(files.TrainImages, files.TrainLabels);
         if (split == "seed")
         {
-            if (trainSet.Count != 60000)
-            {
-                throw new InvalidDataException($"The seeds' split needs the 60,000 MNIST training images, but {directory} holds {trainSet.Count}.");
-            }
-            return (trainSet.Slice(0, 50000), trainSet.Slice(50000, 10000));
+            const int validCount = 10_000;
+            return (trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount));
         }
-        return (trainSet, ReadImages(directory, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"));
+        return (trainSet, ReadImages(files.TestImages, files.TestLabels));
     }
 
-    private static ByteImageDataset ReadImages(string directory, string imagesName, string labelsName)
+    private static ByteImageDataset ReadImages(string imagesPath, string labelsPath)
     {
-        var (images, imageDims) = ReadIdx(directory, imagesName, 3);
-        var (labels, labelDims) = ReadIdx(directory, labelsName, 1);
-        if (imageDims[0] != labelDims[0])
+        var images = IdxReader.ReadImages(imagesPath);
+        var labels = IdxReader.ReadLabels(labelsPath, Mnist.ClassCount);
+        if (images.Count != labels.Length)
         {
-            throw new InvalidDataException($"{imagesName} holds {imageDims[0]} images but {labelsName} holds {labelDims[0]} labels.");
+            throw new InvalidDataException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels.");
         }
-        return new ByteImageDataset(images, labels, imageDims[1] * imageDims[2]);
-    }
-
-    /// <summary>Reads an unsigned-byte IDX file (raw or .gz) and returns its payload and dimensions.</summary>
-    private static (byte[] Data, int[] Dims) ReadIdx(string directory, string name, int rank)
-    {
-        string path = Path.Combine(directory, name);
-        if (!File.Exists(path) && File.Exists(path + ".gz")) path += ".gz";
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException(
-                $"MNIST file {name} not found in {directory}; run `minibatch data` to fetch MNIST or pass --data DIR.", path);
-        }
-        using Stream file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        Span<byte> header = stackalloc byte[4 + 4 * rank];
-        stream.ReadExactly(header);
-        if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != rank)
-        {
-            throw new InvalidDataException($"{path} is not an unsigned-byte IDX file of rank {rank} (magic {Convert.ToHexString(header[..4])}).");
-        }
-        var dims = new int[rank];
-        long count = 1;
-        for (int i = 0; i < rank; i++)
-        {
-            dims[i] = (header[4 + 4 * i] << 24) | (header[5 + 4 * i] << 16) | (header[6 + 4 * i] << 8) | header[7 + 4 * i];
-            if (dims[i] < 0) throw new InvalidDataException($"{path} has a negative dimension {dims[i]}.");
-            count *= dims[i];
-        }
-        if (count > Array.MaxLength) throw new InvalidDataException($"{path} declares {count} values, more than an array can hold.");
-        var data = new byte[count];
-        try
-        {
-            stream.ReadExactly(data);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException($"{path} is truncated: it declares {count} values.");
-        }
-        return (data, dims);
+        return new ByteImageDataset(images.Pixels, labels, images.PixelsPerImage);
     }
 
     private static double PeakWorkingSetMegabytes()

@@ -34,6 +34,17 @@ def blas_threads():
     return int(os.environ["OPENBLAS_NUM_THREADS"]), None, None
 
 
+def loaded_blas():
+    """The BLAS shared objects numpy actually loaded (Debian routes libblas.so.3 through alternatives)."""
+    np.ones((64, 64), dtype=np.float32) @ np.ones((64, 64), dtype=np.float32)
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+        return sorted(os.path.realpath(p) for p in paths)
+    except OSError:
+        return []
+
+
 def time_shape(m, n, k, ta, tb, seed):
     rng = np.random.default_rng(seed)
     a = rng.uniform(-1, 1, (k, m) if ta else (m, k)).astype(np.float32)
@@ -59,8 +70,24 @@ def time_shape(m, n, k, ta, tb, seed):
     return samples[len(samples) // 2], len(samples) * per_block
 
 
+def openblas_core(paths):
+    """OpenBLAS's kernel family for this CPU (e.g. Haswell), asked from the loaded library itself."""
+    import ctypes
+    for path in paths:
+        if "openblas" in os.path.basename(path):
+            try:
+                lib = ctypes.CDLL(path)
+                lib.openblas_get_corename.restype = ctypes.c_char_p
+                return lib.openblas_get_corename().decode()
+            except (OSError, AttributeError):
+                return None
+    return None
+
+
 def main(argv):
     threads, version, arch = blas_threads()
+    loaded = loaded_blas()
+    arch = arch or openblas_core(loaded)
     results = []
     for i, spec in enumerate(argv):
         name, m, n, k, ta, tb = spec.split(":")
@@ -73,6 +100,7 @@ def main(argv):
     print(json.dumps({
         "library": "OpenBLAS via numpy " + np.__version__ + (" " + version if version else ""),
         "architecture": arch,
+        "loaded": loaded,
         "threads": threads,
         "results": results,
     }))

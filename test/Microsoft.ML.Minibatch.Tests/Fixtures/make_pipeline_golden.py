@@ -12,6 +12,8 @@ Writes pipeline_golden.json next to this script:
 - "num_samples": torch.manual_seed(4); RandomSampler(range(7), num_samples=17), two epochs.
 - "mnist_losses" (only when MNIST_DIR with the raw IDX files is given): the seeds' loop on the 50,000/10,000 split
   (x = pixels.float() / 255), torch.manual_seed(1), SGD lr 0.5, batch 64, shuffle=True: the first 30 batch losses.
+- "mnist_epochs" (likewise): the same run for 5 epochs with validation as the seeds' fit (bs 128, eval, no_grad,
+  weighted by batch size): per epoch train loss (weighted mean), valid loss, valid accuracy.
 """
 import json, os, struct, sys
 
@@ -74,6 +76,38 @@ def mnist_losses(directory, count=30):
     return losses
 
 
+def mnist_epochs(directory, epochs=5):
+    torch.set_num_threads(1)
+    torch.manual_seed(1)
+    x = read_idx(directory, "train-images-idx3-ubyte").reshape(-1, 784).float() / 255
+    y = read_idx(directory, "train-labels-idx1-ubyte").long()
+    model = seeds_model()
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    train_dl = DataLoader(TensorDataset(x[:50000], y[:50000]), batch_size=64, shuffle=True)
+    valid_dl = DataLoader(TensorDataset(x[50000:], y[50000:]), batch_size=128)
+    history = []
+    for _ in range(epochs):
+        model.train()
+        total, seen = 0.0, 0
+        for xb, yb in train_dl:
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            total += loss.item() * len(yb)
+            seen += len(yb)
+        model.eval()
+        with torch.no_grad():
+            v_loss, v_correct, v_seen = 0.0, 0, 0
+            for xb, yb in valid_dl:
+                out = model(xb)
+                v_loss += F.cross_entropy(out, yb).item() * len(yb)
+                v_correct += (out.argmax(1) == yb).sum().item()
+                v_seen += len(yb)
+        history.append({"train_loss": total / seen, "valid_loss": v_loss / v_seen, "valid_accuracy": v_correct / v_seen})
+    return history
+
+
 golden = {
     "torch": torch.__version__,
     "loader": loader_golden(),
@@ -82,6 +116,7 @@ golden = {
 }
 if len(sys.argv) > 1:
     golden["mnist_losses"] = mnist_losses(sys.argv[1])
+    golden["mnist_epochs"] = mnist_epochs(sys.argv[1])
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pipeline_golden.json"), "w") as f:
     json.dump(golden, f)
     f.write("\n")

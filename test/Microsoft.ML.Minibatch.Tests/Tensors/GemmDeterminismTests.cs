@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.Minibatch.Tensors;
 
 namespace Microsoft.ML.Minibatch.Tests.Tensors;
@@ -10,7 +11,7 @@ namespace Microsoft.ML.Minibatch.Tests.Tensors;
 public sealed class GemmDeterminismTests
 {
     private static readonly GemmPath[] _paths =
-        new[] { GemmPath.Vector512, GemmPath.Vector256, GemmPath.Scalar }.Where(Gemm.IsSupported).ToArray();
+        new[] { GemmPath.Vector512, GemmPath.Vector256, GemmPath.PortableVector, GemmPath.Scalar }.Where(Gemm.IsSupported).ToArray();
 
     // Large enough to run multi-threaded; covering the packed path (several k-slices, edge tiles) and the
     // unpacked A·Bᵀ path, each split along rows and along columns.
@@ -80,6 +81,49 @@ public sealed class GemmDeterminismTests
                 }
             }
         }
+    }
+
+    [TestMethod]
+    public void Concurrent_callers_sharing_the_workers_get_the_same_bits()
+    {
+        // Several threads issue large products at once: one holds the workers, the others run alone, and workers
+        // that wake late must never mix up jobs. Every result must equal its one-chunk computation bit for bit.
+        const int M = 150, N = 200, K = 300;
+        const int Callers = 4;
+        var inputs = new (float[] A, float[] B, float[] Expected)[Callers];
+        var rng = new Random(21);
+        for (int t = 0; t < Callers; t++)
+        {
+            float[] a = GemmTests.RandomMatrix(rng, M * K);
+            float[] b = GemmTests.RandomMatrix(rng, K * N);
+            float[] expected = new float[M * N];
+            Gemm.ForcedChunks = 1;
+            try
+            {
+                Gemm.Multiply(a, t % 2 == 1, b, t >= 2, expected, M, N, K);
+            }
+            finally
+            {
+                Gemm.ForcedChunks = 0;
+            }
+
+            inputs[t] = (a, b, expected);
+        }
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, Callers, new ParallelOptions { MaxDegreeOfParallelism = Callers }, t =>
+        {
+            float[] c = new float[M * N];
+            for (int round = 0; round < 20; round++)
+            {
+                Gemm.Multiply(inputs[t].A, t % 2 == 1, inputs[t].B, t >= 2, c, M, N, K);
+                if (!MemoryMarshal.Cast<float, int>(c).SequenceEqual(MemoryMarshal.Cast<float, int>(inputs[t].Expected)))
+                {
+                    failures.Add($"caller {t}, round {round}");
+                }
+            }
+        });
+        Assert.IsEmpty(failures, string.Join("; ", failures));
     }
 
     [TestMethod]

@@ -1,36 +1,18 @@
+using Microsoft.ML.Minibatch.Data;
+
 namespace Microsoft.ML.Minibatch.Tests.Trainers;
 
-/// <summary>Finds the raw MNIST IDX files for tests: $MINIBATCH_DATA, then the default cache; tests that need
-/// them are inconclusive when they are absent.</summary>
+/// <summary>Real MNIST for the trainer tests, through the data room's cache ($MINIBATCH_DATA or
+/// ~/.cache/minibatch/mnist), fetched and checksummed there if absent — as the training room's tests do.</summary>
 internal static class MnistFiles
 {
-    public static string? Directory
-    {
-        get
-        {
-            var candidates = new List<string>();
-            var env = Environment.GetEnvironmentVariable("MINIBATCH_DATA");
-            if (!string.IsNullOrEmpty(env)) { candidates.Add(env); candidates.Add(Path.Combine(env, "mnist")); }
-            candidates.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "minibatch", "mnist"));
-            return candidates.FirstOrDefault(d => Find(d, "train-images-idx3-ubyte") != null);
-        }
-    }
+    private static readonly Lazy<Microsoft.ML.Minibatch.Data.MnistFiles> _files = new(() => Mnist.EnsureFiles());
 
-    public static string? Find(string directory, string name)
-    {
-        foreach (var candidate in new[] { name, name + ".gz" })
-        {
-            var path = Path.Combine(directory, candidate);
-            if (File.Exists(path)) return path;
-        }
-        return null;
-    }
+    public static string Directory => _files.Value.Directory;
 
-    /// <summary>The directory, or marks the test inconclusive.</summary>
-    public static string Require()
-        => Directory ?? throw new AssertInconclusiveException("MNIST is not available (set MINIBATCH_DATA or run `minibatch data`).");
+    public static string Require() => Directory;
 
-    public static (string Images, string Labels) Train(string dir) => (Find(dir, "train-images-idx3-ubyte")!, Find(dir, "train-labels-idx1-ubyte")!);
+    public static (string Images, string Labels) Train(string _) => (_files.Value.TrainImages, _files.Value.TrainLabels);
 
-    public static (string Images, string Labels) Test(string dir) => (Find(dir, "t10k-images-idx3-ubyte")!, Find(dir, "t10k-labels-idx1-ubyte")!);
+    public static (string Images, string Labels) Test(string _) => (_files.Value.TestImages, _files.Value.TestLabels);
 }
