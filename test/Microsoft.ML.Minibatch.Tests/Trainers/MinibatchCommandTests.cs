@@ -47,6 +47,7 @@ public sealed class MinibatchCommandTests
         root.Subcommands.Add(EvaluateCommand.Create(output));
         root.Subcommands.Add(PredictCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(TrainCommand.Create(output));
         var error = new StringWriter();
         var previous = Console.Error;
         Console.SetError(error);
@@ -161,5 +162,32 @@ public sealed class MinibatchCommandTests
         Assert.AreEqual(10000, torch.GetProperty("rows").GetInt32());
         Assert.AreEqual(evaluation.GetProperty("micro_accuracy").GetDouble(), torch.GetProperty("accuracy").GetDouble(), 1e-5);
         Assert.AreEqual(evaluation.GetProperty("log_loss").GetDouble(), torch.GetProperty("log_loss").GetDouble(), 1e-5);
+    }
+
+    [TestMethod]
+    public void Train_SavesAModel_AndInitStartsFromExportedWeights()
+    {
+        var dir = Require();
+        string first = Path.Combine(_work, "first.zip");
+        var trained = Run("train", "--data", dir, "--epochs", "1", "--hidden", "16", "--model", first, "--json");
+        Assert.AreEqual(0, trained.Code, trained.Error);
+        var summary = JsonDocument.Parse(trained.Output.Trim().Split('\n')[^1]).RootElement;
+        var evaluated = JsonDocument.Parse(Run("evaluate", "--model", first, "--data", dir, "--json").Output).RootElement;
+        // The saved model scores the validation set as the training loop measured it at the end.
+        Assert.AreEqual(summary.GetProperty("valid_accuracy").GetDouble(), evaluated.GetProperty("micro_accuracy").GetDouble(), 1e-12);
+
+        string weights = Path.Combine(_work, "first.bin");
+        Assert.AreEqual(0, Run("export", "--model", first, "--weights", weights).Code);
+        // A learning rate of 1e-30 leaves the weights as loaded: the second model must score exactly like the first.
+        string second = Path.Combine(_work, "second.zip");
+        var resumed = Run("train", "--data", dir, "--epochs", "1", "--hidden", "16", "--init", weights, "--lr", "1e-30", "--seed", "5", "--model", second);
+        Assert.AreEqual(0, resumed.Code, resumed.Error);
+        var again = JsonDocument.Parse(Run("evaluate", "--model", second, "--data", dir, "--json").Output).RootElement;
+        Assert.AreEqual(evaluated.GetProperty("micro_accuracy").GetDouble(), again.GetProperty("micro_accuracy").GetDouble());
+        Assert.AreEqual(evaluated.GetProperty("log_loss").GetDouble(), again.GetProperty("log_loss").GetDouble(), 1e-6);
+
+        var mismatch = Run("train", "--data", dir, "--epochs", "1", "--hidden", "8", "--init", weights);
+        Assert.AreEqual(1, mismatch.Code);
+        StringAssert.Contains(mismatch.Error, weights);
     }
 }
