@@ -87,7 +87,12 @@ internal static class ModelFile
             try
             {
                 using var s = manifestEntry.Open();
-                manifest = JsonNode.Parse(s) as JsonObject ?? throw new InvalidDataException($"Model file '{fileName}': {ManifestName} is not a JSON object.");
+                using var buffer = new MemoryStream();
+                s.CopyTo(buffer);
+                // JsonNode decodes strings lazily, so invalid UTF-8 would surface later as InvalidOperationException.
+                if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+                    throw new InvalidDataException($"Model file '{fileName}': {ManifestName} is not valid UTF-8.");
+                manifest = JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) as JsonObject ?? throw new InvalidDataException($"Model file '{fileName}': {ManifestName} is not a JSON object.");
             }
             catch (JsonException e)
             {
