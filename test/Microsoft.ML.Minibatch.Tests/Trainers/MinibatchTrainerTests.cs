@@ -372,7 +372,7 @@ public sealed class MinibatchTrainerTests
     }
 
     [TestMethod]
-    public void ConcurrentScoring_From8Threads_EqualsSingleThreaded()
+    public void ConcurrentScoring_From16Threads_EqualsSingleThreaded()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(KeyRows(1000, 1));
@@ -382,15 +382,15 @@ public sealed class MinibatchTrainerTests
         var features = KeyRows(1000, 1).SelectMany(r => r.Features).ToArray();
         var expectedScores = new float[1000 * 3];
         model.Score(features, expectedScores);
-        var results = new List<string>[8];
-        var direct = new float[8][];
-        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        var results = new List<string>[16];
+        var direct = new float[16][];
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 16 }, t =>
         {
             results[t] = EstimatorChecks.Dump(scored);
             direct[t] = new float[1000 * 3];
             model.Score(features, direct[t]);
         });
-        for (int t = 0; t < 8; t++)
+        for (int t = 0; t < 16; t++)
         {
             CollectionAssert.AreEqual(expected, results[t]);
             CollectionAssert.AreEqual(expectedScores, direct[t]);
