@@ -197,6 +197,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         ArgumentNullException.ThrowIfNull(input);
         var o = _options.Clone();
         Validate(o);
+        // The model keeps these options; a later change to the caller's array must not change it.
+        o.HiddenLayers = (int[])o.HiddenLayers.Clone();
         var (label, _, dimension, classes) = CheckSchema(input.Schema, o, nameof(input));
         MinibatchTransformer.LabelInfo labelInfo = MinibatchTransformer.LabelInfo.From(label);
         var token = o.CancellationToken;

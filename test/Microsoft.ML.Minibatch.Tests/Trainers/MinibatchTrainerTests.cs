@@ -158,6 +158,24 @@ public sealed class MinibatchTrainerTests
         Assert.IsNotNull(noFeatures);
     }
 
+    public sealed class VariableRow
+    {
+        public float[] Features { get; set; } = Array.Empty<float>();
+        [KeyType(3)] public uint Label { get; set; }
+    }
+
+    [TestMethod]
+    public void VariableSizeFeatures_AreASchemaMismatch()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new VariableRow { Features = new float[4], Label = 1 }, new VariableRow { Features = new float[5], Label = 2 } });
+        var trainer = ml.MulticlassClassification.Trainers.Minibatch(Small());
+        var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(SchemaShape.Create(data.Schema)));
+        var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
+        StringAssert.StartsWith(e1.Message, "Schema mismatch for feature column 'Features': expected Vector<Single>, got VarVector<Single>");
+        Assert.AreEqual(e1.Message, e2.Message);
+    }
+
     [TestMethod]
     public void WrongFeatureSize_AtTransform_IsASchemaMismatch()
     {
