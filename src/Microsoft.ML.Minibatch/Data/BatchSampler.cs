@@ -39,9 +39,6 @@ public sealed class BatchSampler : IEnumerable<int[]>
     /// <summary>Batches per epoch: <c>n / batchSize</c> when dropping the last batch, else ⌈n / batchSize⌉ (PyTorch's rule).</summary>
     public int Count => DropLast ? Sampler.Count / BatchSize : (int)(((long)Sampler.Count + BatchSize - 1) / BatchSize);
 
-    /// <summary>The number of indices an epoch's batches cover.</summary>
-    internal int CoveredCount => DropLast ? Count * BatchSize : Sampler.Count;
-
     /// <summary>The length of batch <paramref name="batch"/> of an epoch.</summary>
     internal int BatchLength(int batch) => Math.Min(BatchSize, Sampler.Count - batch * BatchSize);
 

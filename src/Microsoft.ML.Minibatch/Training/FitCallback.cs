@@ -3,7 +3,7 @@ namespace Microsoft.ML.Minibatch.Training;
 /// <summary>
 /// Hooks into <see cref="FitLoop.Fit"/> (progress bars, logging, early stopping, schedules). Every method does nothing
 /// unless overridden. They run on the training thread, in this order: <see cref="OnFitBegin"/>; per epoch
-/// <see cref="OnEpochBegin"/>, <see cref="OnBatchEnd"/> per batch, <see cref="OnEpochEnd"/>; then <see cref="OnFitEnd"/>
+/// <see cref="OnEpochBegin"/>, <see cref="OnBatchBegin"/> and <see cref="OnBatchEnd"/> per batch, <see cref="OnEpochEnd"/>; then <see cref="OnFitEnd"/>
 /// (also after a failure or cancellation, with the epochs completed so far).
 /// </summary>
 public abstract class FitCallback
@@ -19,6 +19,14 @@ public abstract class FitCallback
     /// <param name="loop">The loop.</param>
     /// <param name="epoch">The epoch index, from 0.</param>
     public virtual void OnEpochBegin(FitLoop loop, int epoch)
+    {
+    }
+
+    /// <summary>Called before each training batch's forward pass (after the batch is loaded).</summary>
+    /// <param name="loop">The loop.</param>
+    /// <param name="epoch">The epoch index, from 0.</param>
+    /// <param name="batch">The batch index within the epoch, from 0.</param>
+    public virtual void OnBatchBegin(FitLoop loop, int epoch, int batch)
     {
     }
 

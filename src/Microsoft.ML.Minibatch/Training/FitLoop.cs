@@ -162,6 +162,7 @@ public sealed class FitLoop
             if (!batches.MoveNext()) break;
             var batch = batches.Current;
             long t1 = Stopwatch.GetTimestamp();
+            foreach (var callback in _callbacks) callback.OnBatchBegin(this, epoch, index);
             // The previous batch's activations and graph are dead once its step is done: hand their storage out again.
             _arena.Reset();
             float loss;

@@ -69,6 +69,8 @@ public sealed class FitLoopTests
 
         public override void OnEpochBegin(FitLoop loop, int epoch) => Events.Add($"epoch-begin {epoch}");
 
+        public override void OnBatchBegin(FitLoop loop, int epoch, int batch) => Events.Add($"batch-begin {epoch}.{batch}");
+
         public override void OnBatchEnd(FitLoop loop, in BatchMetrics m) => Events.Add($"batch {m.Epoch}.{m.Batch}/{m.BatchCount} size {m.Size}");
 
         public override void OnEpochEnd(FitLoop loop, EpochMetrics m) => Events.Add($"epoch-end {m.Epoch}");
@@ -88,8 +90,12 @@ public sealed class FitLoopTests
         CollectionAssert.AreEqual(new[]
         {
             "fit-begin 2",
-            "epoch-begin 0", "batch 0.0/3 size 10", "batch 0.1/3 size 10", "batch 0.2/3 size 5", "epoch-end 0",
-            "epoch-begin 1", "batch 1.0/3 size 10", "batch 1.1/3 size 10", "batch 1.2/3 size 5", "epoch-end 1",
+            "epoch-begin 0",
+            "batch-begin 0.0", "batch 0.0/3 size 10", "batch-begin 0.1", "batch 0.1/3 size 10", "batch-begin 0.2", "batch 0.2/3 size 5",
+            "epoch-end 0",
+            "epoch-begin 1",
+            "batch-begin 1.0", "batch 1.0/3 size 10", "batch-begin 1.1", "batch 1.1/3 size 10", "batch-begin 1.2", "batch 1.2/3 size 5",
+            "epoch-end 1",
             "fit-end 2",
         }, recorder.Events);
         Assert.AreEqual(0, history[0].Epoch);
