@@ -25,9 +25,12 @@ internal static class MinibatchFitLoop
             : new SequentialSampler(trainSet);
         // Fewer rows than one batch still train, on one short batch.
         bool dropLast = s.DropLast && train.Rows >= s.BatchSize;
-        var trainLoader = new DataLoader(trainSet, s.BatchSize, sampler: sampler, dropLast: dropLast);
+        // Both loaders draw from the trainer's generator, as PyTorch's DataLoader iterators draw their base seed from the
+        // global generator every epoch: with seed s the run is that of torch.manual_seed(s) and the seeds' get_dls
+        // (and of `minibatch train --seed s`), not merely similar to it.
+        var trainLoader = new DataLoader(trainSet, s.BatchSize, sampler: sampler, dropLast: dropLast, generator: s.Generator);
         DataLoader? validLoader = valid is { Rows: > 0 }
-            ? new DataLoader(ToDataset(valid), s.ValidationBatchSize, sampler: new SequentialSampler(valid.Rows))
+            ? new DataLoader(ToDataset(valid), s.ValidationBatchSize, sampler: new SequentialSampler(valid.Rows), generator: s.Generator)
             : null;
         var loop = new FitLoop(model, (output, target) => Functional.CrossEntropy(output, target), optimizer, trainLoader, validLoader);
         var stopper = new EarlyStopping(s.Patience);

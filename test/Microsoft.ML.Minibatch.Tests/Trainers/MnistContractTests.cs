@@ -26,7 +26,7 @@ public sealed class MnistContractTests
     }
 
     [TestMethod]
-    public void FirstProgram_TrainsToAbove96PercentAndRoundTrips()
+    public void FirstProgram_MatchesPyTorchAndRoundTrips()
     {
         var dir = MnistFiles.Require();
         var (imagesPath, labelsPath) = MnistFiles.Train(dir);
@@ -55,14 +55,25 @@ public sealed class MnistContractTests
             var somePixels = ml.Data.CreateEnumerable<Digit>(valid, reuseRowObject: false).First().Features;
             DigitPrediction p = engine.Predict(new Digit { Features = somePixels });
 
-            Assert.IsGreaterThan(0.96, m.MicroAccuracy);
-            Assert.AreEqual(10000, m.ConfusionMatrix.Counts.Sum(r => r.Sum()));
             var transformer = (MinibatchTransformer)model;
             foreach (var epoch in transformer.History) Console.WriteLine(epoch);
+            Assert.AreEqual(10000, m.ConfusionMatrix.Counts.Sum(r => r.Sum()));
             Assert.HasCount(5, transformer.History);
             // Evaluate's accuracy and the fit loop's last validation accuracy measure the same thing independently.
             Assert.AreEqual(transformer.History[^1].ValidAccuracy, m.MicroAccuracy, 1e-9);
             Assert.AreEqual(transformer.History[^1].ValidLoss, m.LogLoss, 1e-4);
+
+            // The same run in PyTorch (Fixtures/make_trainer_golden.py: torch.manual_seed(1), the seeds' get_dls). The
+            // early epochs agree closely; later ones drift apart only through float rounding, which lr 0.5 amplifies.
+            using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "trainer_golden.json")));
+            var epochs = golden.RootElement.GetProperty("epochs");
+            for (int e = 0; e < 2; e++)
+            {
+                Assert.AreEqual(epochs[e].GetProperty("valid_loss").GetDouble(), transformer.History[e].ValidLoss, 2e-3, $"epoch {e}");
+                Assert.AreEqual(epochs[e].GetProperty("valid_accuracy").GetDouble(), transformer.History[e].ValidAccuracy, 2e-3, $"epoch {e}");
+            }
+            // Every epoch of this run, ours or PyTorch's, stays above 94% (PyTorch's own last epoch: 95.24%).
+            Assert.IsTrue(transformer.History.All(h => h.ValidAccuracy > 0.94), string.Join("; ", transformer.History));
 
             // The reloaded model predicts the first validation row as the original does.
             var first = ml.Data.CreateEnumerable<DigitPrediction>(scored, reuseRowObject: false).First();
