@@ -418,6 +418,28 @@ public sealed class MinibatchTrainerTests
         CollectionAssert.AreEqual(expectedScores.Take(3).ToArray(), first.Score);
     }
 
+    [TestMethod]
+    public void FromNetwork_WrapsAnEngineModel_AndRefusesOtherShapes()
+    {
+        var generator = new Microsoft.ML.Minibatch.Tensors.Generator(3);
+        var network = new Sequential(new Linear(4, 6, generator: generator), new ReLU(), new Linear(6, 3, generator: generator));
+        var model = MinibatchTransformer.FromNetwork(network, new[] { "a", "b", "c" });
+        Assert.AreEqual(4, model.InputSize);
+        Assert.AreEqual(3, model.ClassCount);
+        CollectionAssert.AreEqual(new[] { 6 }, model.TrainingOptions.HiddenLayers);
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(KeyRows(6, 1));
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        model.GetOutputSchema(data.Schema)["Score"].GetSlotNames(ref slots);
+        CollectionAssert.AreEqual(new[] { "a", "b", "c" }, slots.DenseValues().Select(x => x.ToString()).ToArray());
+
+        Assert.ThrowsExactly<ArgumentException>(() => MinibatchTransformer.FromNetwork(new Sequential(new ReLU())));
+        Assert.ThrowsExactly<ArgumentException>(() => MinibatchTransformer.FromNetwork(new Sequential(new Linear(4, 3, bias: false))));
+        Assert.ThrowsExactly<ArgumentException>(() => MinibatchTransformer.FromNetwork(network, new[] { "a", "b" }));
+        ((Linear)network[0]).Weight.AsSpan()[0] = float.NaN;
+        Assert.ThrowsExactly<ArgumentException>(() => MinibatchTransformer.FromNetwork(network));
+    }
+
     /// <summary>Counts the cursors opened on a view (to prove that nothing was read).</summary>
     private sealed class CountingView(IDataView inner) : IDataView
     {
