@@ -171,6 +171,21 @@ public sealed class MnistDownloadTests
     }
 
     [TestMethod]
+    public void PartialFilesLeftByADeadProcess_AreSweptAndNeverUsed()
+    {
+        using var server = new LoopbackHttpServer();
+        ServeAll(server, "/mnist/");
+        MnistOptions options = Options(new Uri(server.BaseUri, "mnist/"));
+        Directory.CreateDirectory(options.Directory!);
+        string leftover = IdxTestData.Write(options.Directory!, $".{TrainImages}.0123abcd.partial", _files[TrainImages][..10]);
+
+        Mnist.EnsureFiles(options);
+
+        Assert.IsFalse(File.Exists(leftover));
+        CollectionAssert.AreEqual(new[] { TestImages, TestLabels, TrainImages, TrainLabels }, DataFiles(options.Directory!));
+    }
+
+    [TestMethod]
     public void CorruptedCachedFile_IsReportedNotReplaced()
     {
         MnistOptions options = Options();
