@@ -1,5 +1,13 @@
 using BenchmarkDotNet.Running;
+using Microsoft.ML.Minibatch.Benchmarks;
 
-// `dotnet run -c Release --project test/Microsoft.ML.Minibatch.Benchmarks -- --filter '*'`
-// lists and runs the BenchmarkDotNet suites in this assembly.
+// `dotnet run -c Release --project test/Microsoft.ML.Minibatch.Benchmarks -- gemm-compare [python]` prints the
+// GEMM GFLOP/s table against OpenBLAS; any other arguments go to BenchmarkDotNet, e.g. `-- --filter '*'` lists
+// and runs the BenchmarkDotNet suites in this assembly.
+if (args.Length > 0 && args[0] == "gemm-compare")
+{
+    return GemmCompare.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

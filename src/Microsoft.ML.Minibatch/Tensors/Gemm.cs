@@ -1,10 +1,79 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Microsoft.ML.Minibatch.Tensors;
 
 /// <summary>
 /// Single-precision general matrix multiply on row-major spans: C = op(A)·op(B), or C += op(A)·op(B).
 /// </summary>
+/// <remarks>
+/// Managed code only: packed panels, cache blocking and register-blocked micro-kernels on AVX-512 or AVX2+FMA,
+/// else portable <c>Vector&lt;T&gt;</c> code (e.g. Arm64), else scalar code. Large products run on up to <see cref="ComputeOptions.MaxThreads"/> threads, split
+/// over output tiles only, so the result is bitwise the same for every thread count and every run.
+/// </remarks>
 public static class Gemm
 {
+    // Below this many multiply-adds (m·n·k), about 50 µs of one core's work, waking a second thread costs more
+    // than it saves, and far more when the other core is busy. The seeds' training-step shapes (≤ 2.5 M) stay on
+    // the calling thread.
+    internal const long ParallelThreshold = 1L << 23;
+
+    // The unpacked dot-product kernel streams whole rows of B; beyond this many floats of B they stop fitting
+    // in L2 and the packed path wins.
+    private const long DotMaxB = 1L << 17;
+
+    [ThreadStatic]
+    private static GemmPath t_forcedPath;
+
+    [ThreadStatic]
+    private static int t_forcedChunks;
+
+    /// <summary>The path <see cref="GemmPath.Auto"/> resolves to on this machine.</summary>
+    internal static GemmPath BestPath { get; } =
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmPath.Vector512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? GemmPath.Vector256
+        : Vector.IsHardwareAccelerated ? GemmPath.PortableVector
+        : GemmPath.Scalar;
+
+    /// <summary>
+    /// Forces a kernel path for calls made on the current thread (tests and benchmarks); <see cref="GemmPath.Auto"/>
+    /// restores the default. Per thread so that forcing a path never changes what concurrent callers compute.
+    /// </summary>
+    internal static GemmPath ForcedPath
+    {
+        get => t_forcedPath;
+        set
+        {
+            if (!IsSupported(value))
+            {
+                throw new PlatformNotSupportedException($"GEMM path {value} is not supported on this machine.");
+            }
+
+            t_forcedPath = value;
+        }
+    }
+
+    /// <summary>
+    /// When positive, calls on the current thread split their output into this many chunks (or as many tiles as
+    /// there are) and run them one after another on the calling thread: tests use it to show that every split
+    /// gives the same bits without depending on whether the worker threads were free.
+    /// </summary>
+    internal static int ForcedChunks
+    {
+        get => t_forcedChunks;
+        set => t_forcedChunks = value;
+    }
+
+    /// <summary>Whether this machine can run <paramref name="path"/>.</summary>
+    internal static bool IsSupported(GemmPath path) => path switch
+    {
+        GemmPath.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
+        GemmPath.Vector256 => Vector256.IsHardwareAccelerated && Fma.IsSupported,
+        GemmPath.PortableVector => Vector.IsHardwareAccelerated,
+        _ => true,
+    };
+
     /// <summary>
     /// Computes C[m×n] = op(A)[m×k] · op(B)[k×n], adding to C when <paramref name="accumulate"/> is set.
     /// </summary>
@@ -17,7 +86,9 @@ public static class Gemm
     /// <param name="n">Columns of op(B) and C.</param>
     /// <param name="k">Columns of op(A), rows of op(B).</param>
     /// <param name="accumulate">Add the product to C instead of overwriting it.</param>
-    public static void Multiply(ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b, bool transposeB,
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than its matrix.</exception>
+    public static unsafe void Multiply(ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b, bool transposeB,
         Span<float> c, int m, int n, int k, bool accumulate = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -27,19 +98,68 @@ public static class Gemm
         if (b.Length < (long)k * n) throw new ArgumentException($"B holds {b.Length} values, fewer than {k}×{n}.", nameof(b));
         if (c.Length < (long)m * n) throw new ArgumentException($"C holds {c.Length} values, fewer than {m}×{n}.", nameof(c));
 
-        // Reference loop; the blocked SIMD kernel replaces it.
-        for (int i = 0; i < m; i++)
+        if (m == 0 || n == 0)
         {
-            for (int j = 0; j < n; j++)
+            return;
+        }
+
+        if (k == 0)
+        {
+            // An empty sum is zero.
+            if (!accumulate)
             {
-                float sum = 0;
-                for (int p = 0; p < k; p++)
+                c[..(m * n)].Clear();
+            }
+
+            return;
+        }
+
+        GemmPath path = t_forcedPath == GemmPath.Auto ? BestPath : t_forcedPath;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            var job = new GemmJob
+            {
+                Path = path,
+                A = pa,
+                Lda = transposeA ? m : k,
+                TransposeA = transposeA,
+                B = pb,
+                Ldb = transposeB ? k : n,
+                TransposeB = transposeB,
+                C = pc,
+                Ldc = n,
+                M = m,
+                N = n,
+                K = k,
+                Accumulate = accumulate,
+                // k ≥ 16 (the widest vector) lets the dot kernel finish with one overlapping full-width step.
+                UseDot = transposeB && !transposeA && k >= Math.Max(16, Vector<float>.Count) && (long)n * k <= DotMaxB,
+            };
+
+            // Split along whichever side has more register tiles; never along k.
+            int rowTile = job.UseDot ? GemmJob.DotRows(path) : GemmJob.MicroRows(path);
+            int colTile = job.UseDot ? 4 : GemmJob.MicroCols(path);
+            int rowTiles = (m + rowTile - 1) / rowTile;
+            int colTiles = (n + colTile - 1) / colTile;
+            job.SplitRows = rowTiles >= colTiles;
+            job.Tile = job.SplitRows ? rowTile : colTile;
+            int threads = (long)m * n * k < ParallelThreshold ? 1 : ComputeOptions.MaxThreads;
+            job.Chunks = Math.Max(1, Math.Min(threads, job.SplitRows ? rowTiles : colTiles));
+
+            if (t_forcedChunks > 0)
+            {
+                job.Chunks = Math.Min(t_forcedChunks, job.SplitRows ? rowTiles : colTiles);
+                for (int chunk = 0; chunk < job.Chunks; chunk++)
                 {
-                    float av = transposeA ? a[p * m + i] : a[i * k + p];
-                    float bv = transposeB ? b[j * k + p] : b[p * n + j];
-                    sum += av * bv;
+                    job.RunChunk(chunk);
                 }
-                c[i * n + j] = accumulate ? c[i * n + j] + sum : sum;
+            }
+            else if (job.Chunks == 1 || !GemmWorkers.TryRun(job))
+            {
+                job.Chunks = 1;
+                job.RunChunk(0);
             }
         }
     }

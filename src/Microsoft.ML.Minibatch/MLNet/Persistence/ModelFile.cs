@@ -1,0 +1,143 @@
+using System.IO.Compression;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Microsoft.ML;
+
+/// <summary>
+/// The model zip: <c>manifest.json</c> (format marker and version, library version, input schema, the component
+/// tree with each component's kind, options and entry paths) plus the components' binary entries.
+/// </summary>
+internal static class ModelFile
+{
+    public const string FormatName = "Microsoft.ML.Minibatch.Model";
+    public const int FormatVersion = 1;
+    public const string ManifestName = "manifest.json";
+    public const string RootDirectory = "model/";
+
+    public static string LibraryVersion
+        => typeof(ModelFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    public static void Write(ITransformer model, DataViewSchema? inputSchema, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        var root = new JsonObject();
+        var ctx = new ModelSaveContext(archive, RootDirectory, root);
+        model.Save(ctx);
+        ctx.Complete(model);
+        var manifest = new JsonObject
+        {
+            ["format"] = FormatName,
+            ["formatVersion"] = FormatVersion,
+            ["libraryVersion"] = LibraryVersion,
+            ["inputSchema"] = inputSchema == null ? null : ModelJson.WriteSchema(inputSchema),
+            ["model"] = root,
+        };
+        var entry = archive.CreateEntry(ManifestName, CompressionLevel.Optimal);
+        using var writer = entry.Open();
+        writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+    }
+
+    public static void Write(ITransformer model, DataViewSchema? inputSchema, string filePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filePath);
+        string full = Path.GetFullPath(filePath);
+        string directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        // Write next to the target and rename, so a crash never leaves a half-written model under the final name.
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Write(model, inputSchema, file);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    public static ITransformer Read(Stream stream, string fileName, out DataViewSchema? inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Model file '{fileName}' is not a zip archive: {e.Message}", e);
+        }
+        using (archive)
+        {
+            var manifestEntry = archive.GetEntry(ManifestName)
+                ?? throw new InvalidDataException($"Model file '{fileName}' has no {ManifestName}.");
+            JsonObject manifest;
+            try
+            {
+                using var s = manifestEntry.Open();
+                using var buffer = new MemoryStream();
+                s.CopyTo(buffer);
+                // JsonNode decodes strings lazily, so invalid UTF-8 would surface later as InvalidOperationException.
+                if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+                    throw new InvalidDataException($"Model file '{fileName}': {ManifestName} is not valid UTF-8.");
+                manifest = JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) as JsonObject ?? throw new InvalidDataException($"Model file '{fileName}': {ManifestName} is not a JSON object.");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"Model file '{fileName}': {ManifestName} is not valid JSON: {e.Message}", e);
+            }
+
+            string format = manifest["format"] is JsonValue fv && fv.TryGetValue(out string? f) ? f : "";
+            if (format != FormatName)
+                throw new InvalidDataException($"Model file '{fileName}': {ManifestName} does not describe a {FormatName} (format is '{format}').");
+            if (manifest["formatVersion"] is not JsonValue vv || !vv.TryGetValue(out int version))
+                throw new InvalidDataException($"Model file '{fileName}': {ManifestName} has no integer formatVersion.");
+            if (version != FormatVersion)
+                throw new InvalidDataException($"Model file '{fileName}': unsupported format version {version} (this library reads version {FormatVersion}).");
+
+            try
+            {
+                inputSchema = manifest["inputSchema"] == null ? null : ModelJson.ReadSchema(manifest["inputSchema"]);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"Model file '{fileName}': {e.Message}.", e);
+            }
+            catch (InvalidCastException e)
+            {
+                throw new InvalidDataException($"Model file '{fileName}': input schema is malformed: {e.Message}", e);
+            }
+
+            if (manifest["model"] is not JsonObject model)
+                throw new InvalidDataException($"Model file '{fileName}': {ManifestName} has no model.");
+            try
+            {
+                return ModelLoadContext.LoadComponent(archive, fileName, "model", model);
+            }
+            catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
+            {
+                // A corrupt compressed entry: name the file.
+                throw new InvalidDataException($"Model file '{fileName}': {e.Message}", e);
+            }
+        }
+    }
+
+    public static ITransformer Read(string filePath, out DataViewSchema? inputSchema)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filePath);
+        using var file = File.OpenRead(filePath);
+        return Read(file, filePath, out inputSchema);
+    }
+}

@@ -1,0 +1,216 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Microsoft.ML.Minibatch.Tensors;
+
+/// <summary>
+/// One <see cref="Gemm.Multiply"/> call, split into <see cref="Chunks"/> contiguous ranges of output tiles along
+/// rows or columns. A chunk is a smaller GEMM over the same k, computed exactly as the whole call would compute
+/// those elements, so how the call is split never changes a bit of the result.
+/// </summary>
+internal unsafe struct GemmJob
+{
+    // Blocking for the packed path. KC bounds the k-slice a micro-kernel runs over (B sliver of KC×NR in L1),
+    // MC×KC of packed A stays in L2, KC×NC of packed B in L3.
+    private const int KC = 256;
+    private const int NC = 1024;
+
+    public GemmPath Path;
+    public float* A;
+    public int Lda;
+    public bool TransposeA;
+    public float* B;
+    public int Ldb;
+    public bool TransposeB;
+    public float* C;
+    public int Ldc;
+    public int M;
+    public int N;
+    public int K;
+    public bool Accumulate;
+
+    /// <summary>Whether the dot-product kernel (A·Bᵀ, both operands contiguous along k, no packing) is used.</summary>
+    public bool UseDot;
+
+    /// <summary>Whether chunks split the rows (else the columns) of C.</summary>
+    public bool SplitRows;
+
+    /// <summary>Granularity of the split: whole register tiles only.</summary>
+    public int Tile;
+
+    /// <summary>How many chunks the call is split into.</summary>
+    public int Chunks;
+
+    [ThreadStatic]
+    private static float[]? t_packA;
+
+    [ThreadStatic]
+    private static float[]? t_packB;
+
+    /// <summary>Register-tile height of the packed path.</summary>
+    public static int MicroRows(GemmPath path) => path == GemmPath.Vector512 ? 12 : 6;
+
+    /// <summary>Register-tile width of the packed path.</summary>
+    public static int MicroCols(GemmPath path) => path switch
+    {
+        GemmPath.Vector512 => 2 * Vector512<float>.Count,
+        GemmPath.Vector256 => 2 * Vector256<float>.Count,
+        GemmPath.PortableVector => 2 * Vector<float>.Count,
+        _ => 2,
+    };
+
+    /// <summary>Runs chunk <paramref name="index"/> of <see cref="Chunks"/>.</summary>
+    public readonly void RunChunk(int index)
+    {
+        int extent = SplitRows ? M : N;
+        int units = (extent + Tile - 1) / Tile;
+        int from = (int)((long)units * index / Chunks) * Tile;
+        int to = Math.Min(extent, (int)((long)units * (index + 1) / Chunks) * Tile);
+        if (from >= to)
+        {
+            return;
+        }
+
+        float* a = A, b = B, c = C;
+        int m = M, n = N;
+        if (SplitRows)
+        {
+            a += TransposeA ? from : (long)from * Lda;
+            c += (long)from * Ldc;
+            m = to - from;
+        }
+        else
+        {
+            b += TransposeB ? (long)from * Ldb : from;
+            c += from;
+            n = to - from;
+        }
+
+        switch (Path)
+        {
+            case GemmPath.Vector512:
+                Execute<Vector512Ops, Vector512<float>>(a, b, c, m, n, &GemmKernels.Axpy12x2<Vector512Ops, Vector512<float>>, 12, 240);
+                break;
+            case GemmPath.Vector256:
+                Execute<Vector256Ops, Vector256<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector256Ops, Vector256<float>>, 6, 144);
+                break;
+            case GemmPath.PortableVector:
+                Execute<PortableVectorOps, Vector<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<PortableVectorOps, Vector<float>>, 6, 144);
+                break;
+            default:
+                Execute<ScalarOps, float>(a, b, c, m, n, &GemmKernels.Axpy6x2<ScalarOps, float>, 6, 96);
+                break;
+        }
+    }
+
+    private readonly void Execute<TOps, TVec>(float* a, float* b, float* c, int m, int n,
+        delegate*<int, float*, float*, float*, int, bool, int, int, void> kernel, int mr, int mcMax)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        if (UseDot)
+        {
+            Dot<TOps, TVec>(a, b, c, m, n);
+        }
+        else
+        {
+            Packed<TOps, TVec>(a, b, c, m, n, kernel, mr, mcMax);
+        }
+    }
+
+    /// <summary>Rows per dot-kernel tile: 4×4 tiles need 21 vector registers, which only AVX-512's 32 provide.</summary>
+    public static int DotRows(GemmPath path) => path == GemmPath.Vector512 ? 4 : 2;
+
+    private readonly void Dot<TOps, TVec>(float* a, float* b, float* c, int m, int n)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int k = K, lda = Lda, ldb = Ldb, ldc = Ldc;
+        bool add = Accumulate;
+        bool fourRows = DotRows(Path) == 4;
+        int rowStep = fourRows ? 4 : 2;
+        for (int i = 0; i < m; i += rowStep)
+        {
+            int mr = Math.Min(rowStep, m - i);
+
+            // Rows past the edge re-read the last row: valid memory, results discarded.
+            float* a0 = a + (long)i * lda;
+            float* a1 = a + (long)Math.Min(i + 1, m - 1) * lda;
+            float* a2 = a + (long)Math.Min(i + 2, m - 1) * lda;
+            float* a3 = a + (long)Math.Min(i + 3, m - 1) * lda;
+            for (int j = 0; j < n; j += 4)
+            {
+                int nr = Math.Min(4, n - j);
+                float* b0 = b + (long)j * ldb;
+                float* b1 = b + (long)Math.Min(j + 1, n - 1) * ldb;
+                float* b2 = b + (long)Math.Min(j + 2, n - 1) * ldb;
+                float* b3 = b + (long)Math.Min(j + 3, n - 1) * ldb;
+                float* cij = c + (long)i * ldc + j;
+                if (fourRows)
+                {
+                    GemmKernels.Dot4x4<TOps, TVec>(k, a0, a1, a2, a3, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                }
+                else
+                {
+                    GemmKernels.Dot2x4<TOps, TVec>(k, a0, a1, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                }
+            }
+        }
+    }
+
+    private readonly void Packed<TOps, TVec>(float* a, float* b, float* c, int m, int n,
+        delegate*<int, float*, float*, float*, int, bool, int, int, void> kernel, int mr, int mcMax)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int nr = 2 * TOps.Count;
+        int k = K;
+
+        // Equal k-slices that depend on k alone (never on m, n or the split), so the summation order is fixed.
+        int kBlocks = (k + KC - 1) / KC;
+        int kcMax = (k + kBlocks - 1) / kBlocks;
+        int mcCap = Math.Min(mcMax, (m + mr - 1) / mr * mr);
+        int ncCap = Math.Min(NC / nr * nr, (n + nr - 1) / nr * nr);
+        float* packA = Buffer(ref t_packA, mcCap * kcMax);
+        float* packB = Buffer(ref t_packB, ncCap * kcMax);
+
+        for (int jc = 0; jc < n; jc += ncCap)
+        {
+            int nc = Math.Min(ncCap, n - jc);
+            for (int pc = 0; pc < k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - pc);
+                bool add = Accumulate || pc > 0;
+                GemmKernels.PackB(b, Ldb, TransposeB, pc, jc, kc, nc, nr, packB);
+                for (int ic = 0; ic < m; ic += mcCap)
+                {
+                    int mc = Math.Min(mcCap, m - ic);
+                    GemmKernels.PackA(a, Lda, TransposeA, ic, pc, mc, kc, mr, packA);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        float* bp = packB + (long)jr * kc;
+                        float* cj = c + (long)ic * Ldc + jc + jr;
+                        int nrValid = Math.Min(nr, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            kernel(kc, packA + (long)ir * kc, bp, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A per-thread pinned packing buffer of at least <paramref name="length"/> floats, 64-byte aligned.</summary>
+    private static float* Buffer(ref float[]? cache, int length)
+    {
+        const int Align = 16;
+        if (cache is null || cache.Length < length + Align)
+        {
+            // Grows rarely (first call per thread, or a larger shape); steady-state calls allocate nothing.
+            cache = GC.AllocateUninitializedArray<float>(Math.Max(length, 4096) + Align, pinned: true);
+        }
+
+        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(cache));
+        return (float*)((p + 63) & ~(nint)63);
+    }
+}

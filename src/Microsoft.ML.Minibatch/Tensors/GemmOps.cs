@@ -1,0 +1,194 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Microsoft.ML.Minibatch.Tensors;
+
+/// <summary>
+/// The handful of vector operations the GEMM kernels need. The kernels are generic over this interface with
+/// struct implementations, so the JIT compiles one specialised, fully inlined copy per instruction set and the
+/// three paths share one source.
+/// </summary>
+/// <typeparam name="TVec">The register type: <see cref="Vector512{T}"/>, <see cref="Vector256{T}"/> or <see cref="float"/>.</typeparam>
+internal interface IGemmOps<TVec> where TVec : unmanaged
+{
+    /// <summary>Floats per register.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>A register of zeros.</summary>
+    static abstract TVec Zero { get; }
+
+    /// <summary>Loads <see cref="Count"/> floats (unaligned).</summary>
+    static abstract unsafe TVec Load(float* p);
+
+    /// <summary>Stores <see cref="Count"/> floats (unaligned).</summary>
+    static abstract unsafe void Store(float* p, TVec v);
+
+    /// <summary>Broadcasts one float to every lane.</summary>
+    static abstract unsafe TVec Broadcast(float* p);
+
+    /// <summary>a·b + c, fused (one rounding) where the path has FMA.</summary>
+    static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
+
+    /// <summary>a + b.</summary>
+    static abstract TVec Add(TVec a, TVec b);
+
+    /// <summary>Sum of the lanes, in a fixed order.</summary>
+    static abstract float Sum(TVec v);
+
+    /// <summary>The last <paramref name="count"/> lanes of <paramref name="v"/>, the others zero (0 &lt; count &lt; <see cref="Count"/>).</summary>
+    static abstract TVec KeepLast(TVec v, int count);
+
+    /// <summary>The lane sums of four registers, in a fixed order (a shared reduction tree: cheaper than four <see cref="Sum"/>s).</summary>
+    static abstract Vector128<float> Sum4(TVec a, TVec b, TVec c, TVec d);
+}
+
+/// <summary>AVX-512F operations on 16 floats.</summary>
+internal readonly struct Vector512Ops : IGemmOps<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> Load(float* p) => Vector512.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(float* p, Vector512<float> v) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> Broadcast(float* p) => Vector512.Create(*p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> v) => Vector256Ops.Sum(v.GetLower() + v.GetUpper());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> KeepLast(Vector512<float> v, int count) =>
+        v & Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(Count - count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        Vector256Ops.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
+}
+
+/// <summary>AVX2 + FMA operations on 8 floats.</summary>
+internal readonly struct Vector256Ops : IGemmOps<Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Load(float* p) => Vector256.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(float* p, Vector256<float> v) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Broadcast(float* p) => Vector256.Create(*p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> v)
+    {
+        // Pairwise tree: (lower half + upper half), then pairs within the 128-bit remainder.
+        Vector128<float> s = v.GetLower() + v.GetUpper();
+        s += Vector128.Shuffle(s, Vector128.Create(2, 3, 0, 1));
+        s += Vector128.Shuffle(s, Vector128.Create(1, 0, 3, 2));
+        return s.ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepLast(Vector256<float> v, int count) =>
+        v & Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(Count - count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        // Horizontal adds pair neighbouring lanes of two registers at a time; after two rounds each 128-bit half
+        // holds one partial sum per register, and adding the halves finishes all four.
+        Vector256<float> s = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        return s.GetLower() + s.GetUpper();
+    }
+}
+
+/// <summary>
+/// Portable <see cref="Vector{T}"/> operations (whatever width the platform's SIMD has, e.g. 128-bit on Arm64);
+/// multiply and add stay separate because a fused multiply-add is emulated, slowly, where the hardware lacks it.
+/// </summary>
+internal readonly struct PortableVectorOps : IGemmOps<Vector<float>>
+{
+    public static int Count => Vector<float>.Count;
+
+    public static Vector<float> Zero => Vector<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector<float> Load(float* p) => Vector.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(float* p, Vector<float> v) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector<float> Broadcast(float* p) => new(*p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> MultiplyAdd(Vector<float> a, Vector<float> b, Vector<float> c) => (a * b) + c;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector<float> v) => Vector.Sum(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> KeepLast(Vector<float> v, int count) =>
+        v & Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(Count - count)).As<int, float>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector<float> a, Vector<float> b, Vector<float> c, Vector<float> d) =>
+        Vector128.Create(Vector.Sum(a), Vector.Sum(b), Vector.Sum(c), Vector.Sum(d));
+}
+
+/// <summary>Portable scalar operations (one float per "register"); separate multiply and add.</summary>
+internal readonly struct ScalarOps : IGemmOps<float>
+{
+    public static int Count => 1;
+
+    public static float Zero => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe float Load(float* p) => *p;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Store(float* p, float v) => *p = v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe float Broadcast(float* p) => *p;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float a, float b, float c) => (a * b) + c;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float a, float b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(float v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float KeepLast(float v, int count) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(float a, float b, float c, float d) => Vector128.Create(a, b, c, d);
+}

@@ -1,0 +1,63 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Minibatch;
+
+/// <summary>The catalog extensions of this library: the <c>Minibatch</c> trainer and <c>LoadIdx</c>.</summary>
+public static class MinibatchCatalog
+{
+    /// <summary>Creates a <see cref="MinibatchTrainer"/> from loose arguments (the other options keep their defaults).</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="labelColumnName">The label column, a <c>Key&lt;UInt32&gt;</c>.</param>
+    /// <param name="featureColumnName">The feature column, a known-size vector of <see cref="float"/>.</param>
+    /// <param name="hiddenLayers">The hidden layer sizes; <see langword="null"/> means { 50 }, empty means none.</param>
+    /// <param name="batchSize">Rows per training batch.</param>
+    /// <param name="numberOfEpochs">Passes over the training rows.</param>
+    /// <param name="learningRate">The learning rate.</param>
+    /// <param name="sampler">The order of the training rows.</param>
+    /// <returns>The trainer.</returns>
+    public static MinibatchTrainer Minibatch(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayers = null, int batchSize = 64,
+        int numberOfEpochs = 5, float learningRate = 0.5f, SamplerKind sampler = SamplerKind.Random)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MinibatchTrainer(catalog.Environment, new MinibatchTrainer.Options
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            HiddenLayers = hiddenLayers ?? new[] { 50 },
+            BatchSize = batchSize,
+            NumberOfEpochs = numberOfEpochs,
+            LearningRate = learningRate,
+            Sampler = sampler,
+        });
+    }
+
+    /// <summary>Creates a <see cref="MinibatchTrainer"/> from <paramref name="options"/> (validated now).</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="options">The options.</param>
+    /// <returns>The trainer.</returns>
+    public static MinibatchTrainer Minibatch(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        MinibatchTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new MinibatchTrainer(catalog.Environment, options);
+    }
+
+    /// <summary>
+    /// Loads an IDX image file and its label file (raw or .gz, as MNIST distributes them) as an <see cref="IDataView"/>
+    /// with <c>Features</c> (Vector&lt;Single, rows·cols&gt;, pixels / 255) and <c>Label</c> (Key&lt;UInt32, 10&gt;
+    /// with key values "0" … "9"; digit d is key d + 1).
+    /// </summary>
+    /// <param name="catalog">The data catalog.</param>
+    /// <param name="imagesPath">The images file (e.g. <c>train-images-idx3-ubyte.gz</c>).</param>
+    /// <param name="labelsPath">The labels file (e.g. <c>train-labels-idx1-ubyte.gz</c>).</param>
+    /// <returns>The rows, in file order.</returns>
+    /// <exception cref="InvalidDataException">A file is malformed; the message names it and the problem.</exception>
+    public static IDataView LoadIdx(this DataOperationsCatalog catalog, string imagesPath, string labelsPath)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var images = Data.IdxReader.ReadLabeledImages(imagesPath, labelsPath, 10);
+        return new DigitDataView(images.Features, images.Labels, images.FeatureCount);
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.ML.Minibatch.Data;
+using Microsoft.ML.Minibatch.NN;
+using Microsoft.ML.Minibatch.Optim;
+using Microsoft.ML.Minibatch.Tensors;
+using Microsoft.ML.Minibatch.Training;
+
+namespace Microsoft.ML.Minibatch;
+
+/// <summary>
+/// Connects the materialised rows to the training room: a <see cref="TensorDataset"/> per set, a
+/// <see cref="RandomSampler"/> (drawing from the trainer's seeded generator) or <see cref="SequentialSampler"/> for
+/// training, a sequential loader for validation, and the <see cref="FitLoop"/> with callbacks for the per-epoch
+/// report and early stopping (which keeps the weights of the epoch with the lowest validation loss).
+/// </summary>
+internal static class MinibatchFitLoop
+{
+    public sealed record Settings(int BatchSize, int ValidationBatchSize, int Epochs, SamplerKind Sampler, bool DropLast,
+        int Patience, Generator Generator, Action<EpochMetrics>? EpochCompleted, CancellationToken Cancellation);
+
+    public static IReadOnlyList<EpochMetrics> Run(Sequential model, Optimizer optimizer, MaterializedData train, MaterializedData? valid, Settings s)
+    {
+        var trainSet = ToDataset(train);
+        Sampler sampler = s.Sampler == SamplerKind.Random
+            ? new RandomSampler(trainSet, generator: s.Generator)
+            : new SequentialSampler(trainSet);
+        // Fewer rows than one batch still train, on one short batch.
+        bool dropLast = s.DropLast && train.Rows >= s.BatchSize;
+        // Both loaders draw from the trainer's generator, as PyTorch's DataLoader iterators draw their base seed from the
+        // global generator every epoch: with seed s the run is that of torch.manual_seed(s) and the seeds' get_dls
+        // (and of `minibatch train --seed s`), not merely similar to it.
+        var trainLoader = new DataLoader(trainSet, s.BatchSize, sampler: sampler, dropLast: dropLast, generator: s.Generator);
+        DataLoader? validLoader = valid is { Rows: > 0 }
+            ? new DataLoader(ToDataset(valid), s.ValidationBatchSize, sampler: new SequentialSampler(valid.Rows), generator: s.Generator)
+            : null;
+        var loop = new FitLoop(model, (output, target) => Functional.CrossEntropy(output, target), optimizer, trainLoader, validLoader);
+        var stopper = new EarlyStopping(s.Patience);
+        loop.Callbacks.Add(new Report(s.EpochCompleted));
+        if (s.Patience > 0 && validLoader != null) loop.Callbacks.Add(stopper);
+        var history = loop.Fit(s.Epochs, s.Cancellation);
+        stopper.RestoreBest(model);
+        model.Eval();
+        return history;
+    }
+
+    private static TensorDataset ToDataset(MaterializedData data)
+        => new(Tensor.Wrap(data.Features, data.Rows, data.Dimension), new IntTensor(data.Labels));
+
+    private sealed class Report(Action<EpochMetrics>? onEpoch) : FitCallback
+    {
+        public override void OnEpochEnd(FitLoop loop, EpochMetrics metrics) => onEpoch?.Invoke(metrics);
+    }
+
+    /// <summary>Stops when the validation loss has not improved for <c>patience</c> epochs; remembers the best weights.</summary>
+    private sealed class EarlyStopping(int patience) : FitCallback
+    {
+        private double _best = double.PositiveInfinity;
+        private int _since;
+        private List<float[]>? _bestWeights;
+
+        public override void OnEpochEnd(FitLoop loop, EpochMetrics metrics)
+        {
+            if (metrics.ValidLoss < _best)
+            {
+                _best = metrics.ValidLoss;
+                _since = 0;
+                _bestWeights = loop.Model.Parameters().Select(p => p.AsSpan().ToArray()).ToList();
+            }
+            else if (++_since >= patience)
+            {
+                loop.RequestStop();
+            }
+        }
+
+        public void RestoreBest(Module model)
+        {
+            if (_bestWeights == null) return;
+            int i = 0;
+            foreach (var p in model.Parameters()) _bestWeights[i++].CopyTo(p.AsSpan());
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System.Globalization;
+using Microsoft.ML.Data;
+using Microsoft.ML.Minibatch.NN;
+using Microsoft.ML.Minibatch.Optim;
+using Microsoft.ML.Minibatch.Tensors;
+using Microsoft.ML.Minibatch.Training;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Minibatch;
+
+/// <summary>
+/// Trains a multilayer perceptron (Linear, ReLU, …, Linear) for multiclass classification with minibatch SGD or
+/// Adam, on a known-size <c>Vector&lt;Single&gt;</c> feature column and a <c>Key&lt;UInt32&gt;</c> label column.
+/// Create it with <c>MulticlassClassification.Trainers.Minibatch(...)</c>.
+/// </summary>
+public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
+{
+    private readonly MLContext _context;
+    private readonly Options _options;
+
+    /// <summary>The trainer's options (ML.NET style: public fields with defaults).</summary>
+    public sealed class Options
+    {
+        /// <summary>The feature column: a known-size vector of <see cref="float"/>.</summary>
+        public string FeatureColumnName = "Features";
+
+        /// <summary>The label column: a <c>Key&lt;UInt32&gt;</c>; rows whose key is 0 (missing) are skipped.</summary>
+        public string LabelColumnName = "Label";
+
+        /// <summary>The sizes of the hidden layers; empty gives multinomial logistic regression.</summary>
+        public int[] HiddenLayers = { 50 };
+
+        /// <summary>The number of rows per training batch.</summary>
+        public int BatchSize = 64;
+
+        /// <summary>The number of passes over the training rows (0 returns the initial network).</summary>
+        public int NumberOfEpochs = 5;
+
+        /// <summary>The learning rate.</summary>
+        public float LearningRate = 0.5f;
+
+        /// <summary>SGD momentum, in [0, 1).</summary>
+        public float Momentum;
+
+        /// <summary>L2 weight decay (PyTorch's <c>weight_decay</c>), not negative.</summary>
+        public float WeightDecay;
+
+        /// <summary>The optimisation rule.</summary>
+        public OptimizerKind Optimizer = OptimizerKind.Sgd;
+
+        /// <summary>The order of the training rows in each epoch.</summary>
+        public SamplerKind Sampler = SamplerKind.Random;
+
+        /// <summary>Whether to drop the last, incomplete training batch of each epoch (kept when it is the only one).</summary>
+        public bool DropLast;
+
+        /// <summary>Rows to validate on after each epoch (same feature and label columns), or <see langword="null"/>.</summary>
+        public IDataView? ValidationSet;
+
+        /// <summary>The validation batch size; <see langword="null"/> means twice <see cref="BatchSize"/>.</summary>
+        public int? ValidationBatchSize;
+
+        /// <summary>Stop when the validation loss has not improved for this many epochs and keep the best weights;
+        /// 0 turns early stopping off. Needs <see cref="ValidationSet"/>.</summary>
+        public int EarlyStoppingPatience;
+
+        /// <summary>The seed of initialisation and sampling; <see langword="null"/> uses the <see cref="MLContext"/>'s
+        /// seed (a random one when the context has none). Seed s initialises exactly as
+        /// <c>torch.manual_seed(s)</c> followed by building the same <c>nn.Sequential</c>.</summary>
+        public int? Seed;
+
+        /// <summary>A state-dict file (TorchSharp format, e.g. from <c>minibatch export</c>) to start from instead of a
+        /// random initialisation.</summary>
+        public string? InitialWeightsPath;
+
+        /// <summary>Called after every epoch with its metrics (they are also written to <see cref="MLContext.Log"/>).</summary>
+        public Action<EpochMetrics>? EpochCompleted;
+
+        /// <summary>Cancels training: <see cref="MinibatchTrainer.Fit"/> throws <see cref="OperationCanceledException"/>
+        /// within one batch and returns nothing.</summary>
+        public CancellationToken CancellationToken;
+
+        internal Options Clone() => (Options)MemberwiseClone();
+    }
+
+    internal MinibatchTrainer(MLContext context, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        _context = context;
+        _options = options;
+    }
+
+    /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> naming the option and its value.</summary>
+    internal static void Validate(Options o)
+    {
+        if (string.IsNullOrEmpty(o.FeatureColumnName))
+            throw new ArgumentOutOfRangeException(nameof(o.FeatureColumnName), o.FeatureColumnName, "FeatureColumnName must be a column name.");
+        if (string.IsNullOrEmpty(o.LabelColumnName))
+            throw new ArgumentOutOfRangeException(nameof(o.LabelColumnName), o.LabelColumnName, "LabelColumnName must be a column name.");
+        if (o.HiddenLayers is null)
+            throw new ArgumentOutOfRangeException(nameof(o.HiddenLayers), null, "HiddenLayers must not be null (use an empty array for no hidden layer).");
+        for (int i = 0; i < o.HiddenLayers.Length; i++)
+            if (o.HiddenLayers[i] <= 0)
+                throw new ArgumentOutOfRangeException(nameof(o.HiddenLayers), o.HiddenLayers[i], $"HiddenLayers[{i}] must be positive.");
+        if (o.BatchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, "BatchSize must be positive.");
+        if (o.NumberOfEpochs < 0)
+            throw new ArgumentOutOfRangeException(nameof(o.NumberOfEpochs), o.NumberOfEpochs, "NumberOfEpochs must not be negative.");
+        if (!(o.LearningRate > 0) || !float.IsFinite(o.LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(o.LearningRate), o.LearningRate, "LearningRate must be positive and finite.");
+        if (!(o.Momentum >= 0 && o.Momentum < 1))
+            throw new ArgumentOutOfRangeException(nameof(o.Momentum), o.Momentum, "Momentum must be in [0, 1).");
+        if (!(o.WeightDecay >= 0) || !float.IsFinite(o.WeightDecay))
+            throw new ArgumentOutOfRangeException(nameof(o.WeightDecay), o.WeightDecay, "WeightDecay must be finite and not negative.");
+        if (!Enum.IsDefined(o.Optimizer))
+            throw new ArgumentOutOfRangeException(nameof(o.Optimizer), o.Optimizer, "Optimizer must be Sgd or Adam.");
+        if (!Enum.IsDefined(o.Sampler))
+            throw new ArgumentOutOfRangeException(nameof(o.Sampler), o.Sampler, "Sampler must be Random or Sequential.");
+        if (o.ValidationBatchSize is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(o.ValidationBatchSize), o.ValidationBatchSize, "ValidationBatchSize must be positive.");
+        if (o.EarlyStoppingPatience < 0)
+            throw new ArgumentOutOfRangeException(nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "EarlyStoppingPatience must not be negative.");
+        if (o.EarlyStoppingPatience > 0 && o.ValidationSet is null)
+            throw new ArgumentOutOfRangeException(nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "EarlyStoppingPatience needs a ValidationSet.");
+        if (o.InitialWeightsPath is { Length: 0 })
+            throw new ArgumentOutOfRangeException(nameof(o.InitialWeightsPath), o.InitialWeightsPath, "InitialWeightsPath must be a file path or null.");
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var (label, _) = CheckShape(inputSchema, _options);
+        var columns = inputSchema.ToList();
+        columns.RemoveAll(c => c.Name == MinibatchTransformer.ScoreColumnName || c.Name == MinibatchTransformer.PredictedLabelColumnName);
+        var scoreAnnotations = new List<SchemaShape.Column>
+        {
+            new(AnnotationUtils.Kinds.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
+            new(AnnotationUtils.Kinds.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
+            new(AnnotationUtils.Kinds.ScoreColumnSetId, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true),
+        };
+        SchemaShape? predictedAnnotations = null;
+        if (label.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out var kv))
+        {
+            scoreAnnotations.Add(new(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false));
+            predictedAnnotations = new SchemaShape(new[] { new SchemaShape.Column(kv.Name, kv.Kind, kv.ItemType, kv.IsKey) });
+        }
+        columns.Add(new SchemaShape.Column(MinibatchTransformer.ScoreColumnName, SchemaShape.Column.VectorKind.Vector,
+            NumberDataViewType.Single, false, new SchemaShape(scoreAnnotations)));
+        columns.Add(new SchemaShape.Column(MinibatchTransformer.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar,
+            NumberDataViewType.UInt32, true, predictedAnnotations));
+        return new SchemaShape(columns);
+    }
+
+    private static (SchemaShape.Column Label, SchemaShape.Column Features) CheckShape(SchemaShape schema, Options o)
+    {
+        var label = SchemaErrors.CheckColumn(schema, "label", o.LabelColumnName, "Key<UInt32>",
+            c => c.IsKey && c.Kind == SchemaShape.Column.VectorKind.Scalar && c.ItemType.RawType == typeof(uint));
+        var features = SchemaErrors.CheckColumn(schema, "feature", o.FeatureColumnName, "Vector<Single>",
+            c => c.Kind == SchemaShape.Column.VectorKind.Vector && c.ItemType.Equals(NumberDataViewType.Single));
+        return (label, features);
+    }
+
+    /// <summary>The double a user means by a float option: 0.1f becomes 0.1 (its shortest decimal form), as PyTorch's
+    /// Python float would be, not 0.100000001490116.</summary>
+    private static double AsDouble(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>Checks the concrete schema: what <see cref="GetOutputSchema"/> checks, plus a known vector size and key count.</summary>
+    private static (DataViewSchema.Column Label, DataViewSchema.Column Features, int Dimension, int Classes) CheckSchema(
+        DataViewSchema schema, Options o, string paramName)
+    {
+        CheckShape(SchemaShape.Create(schema), o);
+        var label = schema[o.LabelColumnName];
+        var features = schema[o.FeatureColumnName];
+        int dimension = features.Type.GetVectorSize();
+        if (dimension <= 0)
+            throw SchemaErrors.ExceptSchemaMismatch(paramName, "feature", o.FeatureColumnName, "known-size vector of Single",
+                "variable-size vector of Single");
+        ulong classes = label.Type.GetKeyCount();
+        if (classes == 0 || classes > 1 << 20)
+            throw SchemaErrors.ExceptSchemaMismatch(paramName, "label", o.LabelColumnName, "Key<UInt32> with a known count",
+                label.Type.ToString() ?? "");
+        return (label, features, dimension, (int)classes);
+    }
+
+    /// <summary>Trains the network on <paramref name="input"/>; see <see cref="Options"/>.</summary>
+    /// <param name="input">The training rows.</param>
+    /// <returns>The trained transformer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option or the input schema is invalid.</exception>
+    /// <exception cref="ArgumentException">A row has a features vector of the wrong size or a non-finite value.</exception>
+    /// <exception cref="InvalidOperationException">There are no labelled rows, or training diverged.</exception>
+    /// <exception cref="OperationCanceledException">The options' token was cancelled.</exception>
+    public MinibatchTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options.Clone();
+        Validate(o);
+        // The model keeps these options; a later change to the caller's array must not change it.
+        o.HiddenLayers = (int[])o.HiddenLayers.Clone();
+        var (label, _, dimension, classes) = CheckSchema(input.Schema, o, nameof(input));
+        MinibatchTransformer.LabelInfo labelInfo = MinibatchTransformer.LabelInfo.From(label);
+        var token = o.CancellationToken;
+        token.ThrowIfCancellationRequested();
+
+        MaterializedData? valid = null;
+        if (o.ValidationSet != null)
+        {
+            var (_, _, vDimension, vClasses) = CheckSchema(o.ValidationSet.Schema, o, nameof(o.ValidationSet));
+            if (vDimension != dimension)
+                throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vDimension,
+                    $"The validation set's feature column '{o.FeatureColumnName}' has {vDimension} slots, the training set's {dimension}.");
+            if (vClasses != classes)
+                throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vClasses,
+                    $"The validation set's label column '{o.LabelColumnName}' has {vClasses} key values, the training set's {classes}.");
+        }
+        var train = MaterializedData.Read(input, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "training data", token);
+        if (train.Rows == 0)
+            throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
+        if (o.ValidationSet != null)
+            valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
+
+        // MLContext(seed: s) means torch.manual_seed(s): the same initial weights and sampling order as the PyTorch
+        // program, which is what users compare against. Only an unseeded context draws a random seed.
+        int seed = o.Seed ?? _context.Seed ?? _context.NextSeed();
+        o.Seed = seed;
+        var generator = new Generator(unchecked((ulong)(long)seed));
+        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator);
+        if (o.InitialWeightsPath != null)
+            StateDictFile.Load(model, o.InitialWeightsPath);
+
+        Optimizer optimizer = o.Optimizer == OptimizerKind.Adam
+            ? new Adam(model.Parameters(), AsDouble(o.LearningRate), weightDecay: AsDouble(o.WeightDecay))
+            : new Sgd(model.Parameters(), AsDouble(o.LearningRate), momentum: AsDouble(o.Momentum), weightDecay: AsDouble(o.WeightDecay));
+        var userCallback = o.EpochCompleted;
+        var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,
+            o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, m =>
+            {
+                _context.WriteLog(nameof(MinibatchTrainer), ChannelMessageKind.Info, m.ToString());
+                userCallback?.Invoke(m);
+            }, token);
+        IReadOnlyList<EpochMetrics> history;
+        try
+        {
+            history = MinibatchFitLoop.Run(model, optimizer, train, valid, settings);
+        }
+        catch (TrainingDivergedException e)
+        {
+            // The same report, in ML.NET's exception type for a failed training; no model leaves this method.
+            throw new InvalidOperationException(e.Message, e);
+        }
+        if (!MinibatchNetwork.AllFinite(model))
+            throw new InvalidOperationException("Training produced non-finite weights. Try a smaller learning rate.");
+        o.ValidationSet = null;
+        o.EpochCompleted = null;
+        o.CancellationToken = default;
+        return new MinibatchTransformer(model, dimension, classes, labelInfo, o, history);
+    }
+}

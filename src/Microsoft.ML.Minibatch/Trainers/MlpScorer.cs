@@ -1,0 +1,113 @@
+using Microsoft.ML.Minibatch.NN;
+using Microsoft.ML.Minibatch.Tensors;
+
+namespace Microsoft.ML.Minibatch;
+
+/// <summary>
+/// Inference for a Sequential of Linear and ReLU layers straight on the parameters' storage: per layer one GEMM
+/// over the whole batch (x·Wᵀ), the bias, ReLU in place, then a softmax per row. No autograd graph is built and
+/// nothing is shared between calls except the read-only weights, so any number of threads may score at once, each
+/// with its own <see cref="Scratch"/>.
+/// </summary>
+internal sealed class MlpScorer
+{
+    private readonly Step[] _steps;
+
+    public MlpScorer(Sequential model)
+    {
+        var steps = new List<Step>();
+        for (int i = 0; i < model.Count; i++)
+        {
+            switch (model[i])
+            {
+                case Linear linear:
+                    steps.Add(new Step(linear, false));
+                    break;
+                case ReLU when steps.Count > 0 && !steps[^1].Relu:
+                    steps[^1] = steps[^1] with { Relu = true };
+                    break;
+                default:
+                    throw new ArgumentException($"Layer {i} ({model[i].GetType().Name}) is not supported for scoring; expected Linear and ReLU layers.", nameof(model));
+            }
+        }
+        if (steps.Count == 0) throw new ArgumentException("The model has no Linear layer.", nameof(model));
+        _steps = steps.ToArray();
+        InputSize = _steps[0].Layer.InFeatures;
+        OutputSize = _steps[^1].Layer.OutFeatures;
+        MaxWidth = _steps.Max(s => s.Layer.OutFeatures);
+    }
+
+    public int InputSize { get; }
+
+    public int OutputSize { get; }
+
+    private int MaxWidth { get; }
+
+    /// <summary>Per-caller buffers for up to a given number of rows.</summary>
+    public sealed class Scratch
+    {
+        public float[] A = Array.Empty<float>();
+        public float[] B = Array.Empty<float>();
+    }
+
+    /// <summary>Writes softmax probabilities [rows × OutputSize] for <paramref name="features"/> [rows × InputSize].</summary>
+    public void Score(ReadOnlySpan<float> features, int rows, Span<float> probabilities, Scratch scratch)
+    {
+        if (rows == 0) return;
+        long need = (long)rows * MaxWidth;
+        if (scratch.A.Length < need)
+        {
+            scratch.A = new float[need];
+            scratch.B = new float[need];
+        }
+        ReadOnlySpan<float> input = features;
+        int width = InputSize;
+        bool useA = true;
+        Span<float> output = default;
+        foreach (var step in _steps)
+        {
+            var layer = step.Layer;
+            int outWidth = layer.OutFeatures;
+            output = (useA ? scratch.A : scratch.B).AsSpan(0, rows * outWidth);
+            // y = x · Wᵀ: W is stored [out × in], which is exactly Wᵀ transposed.
+            Gemm.Multiply(input, false, layer.Weight.AsSpan(), true, output, rows, outWidth, width);
+            var bias = layer.Bias is null ? ReadOnlySpan<float>.Empty : layer.Bias.AsSpan();
+            for (int r = 0; r < rows; r++)
+            {
+                var row = output.Slice(r * outWidth, outWidth);
+                if (!bias.IsEmpty) System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+                if (step.Relu) System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row);
+            }
+            input = output;
+            width = outWidth;
+            useA = !useA;
+        }
+        for (int r = 0; r < rows; r++)
+            Softmax(output.Slice(r * width, width), probabilities.Slice(r * width, width));
+    }
+
+    /// <summary>Softmax as PyTorch computes it in float: subtract the maximum, exponentiate, divide by the sum.</summary>
+    private static void Softmax(ReadOnlySpan<float> logits, Span<float> destination)
+    {
+        float max = float.NegativeInfinity;
+        foreach (var v in logits) if (v > max) max = v;
+        float sum = 0;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            float e = MathF.Exp(logits[i] - max);
+            destination[i] = e;
+            sum += e;
+        }
+        for (int i = 0; i < logits.Length; i++) destination[i] /= sum;
+    }
+
+    /// <summary>The first index of the largest value (what ML.NET predicts for ties).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    private readonly record struct Step(Linear Layer, bool Relu);
+}

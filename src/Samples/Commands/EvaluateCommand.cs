@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Microsoft.ML.Minibatch.Samples.Commands;
+
+/// <summary>`minibatch evaluate`: scores an MNIST split with a saved model and prints ML.NET's multiclass metrics.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(TextWriter? output = null)
+    {
+        var command = new Command("evaluate", "Evaluate a saved model on an MNIST split: accuracy, log-loss and the confusion table.");
+        var model = new Option<string>("--model") { Description = "The model file (.zip) written by `minibatch train --model`.", Required = true };
+        var data = new Option<string?>("--data") { Description = "Directory with the MNIST IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist)." };
+        var split = new Option<string>("--split") { Description = "valid (training rows 50,000+) or test (t10k).", DefaultValueFactory = _ => "valid" };
+        split.AcceptOnlyFromAmong("valid", "test");
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        foreach (var option in new Option[] { model, data, split, json }) command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            var writer = output ?? Console.Out;
+            var ml = new MLContext(seed: 1);
+            var (transformer, _) = ModelCommandSupport.LoadModel(ml, parse.GetValue(model)!);
+            string splitName = parse.GetValue(split)!;
+            var rows = ModelCommandSupport.LoadSplit(ml, parse.GetValue(data), splitName);
+            var m = ml.MulticlassClassification.Evaluate(transformer.Transform(rows));
+            if (parse.GetValue(json))
+            {
+                writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["split"] = splitName,
+                    ["rows"] = m.ConfusionMatrix.Counts.Sum(r => r.Sum()),
+                    ["micro_accuracy"] = m.MicroAccuracy,
+                    ["macro_accuracy"] = m.MacroAccuracy,
+                    ["log_loss"] = m.LogLoss,
+                    ["log_loss_reduction"] = m.LogLossReduction,
+                    ["confusion_matrix"] = m.ConfusionMatrix.Counts,
+                }));
+            }
+            else
+            {
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MicroAccuracy     {m.MicroAccuracy:F4}"));
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MacroAccuracy     {m.MacroAccuracy:F4}"));
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LogLoss           {m.LogLoss:F6}"));
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LogLossReduction  {m.LogLossReduction:F6}"));
+                writer.WriteLine();
+                writer.WriteLine(m.ConfusionMatrix.GetFormattedConfusionTable());
+            }
+            writer.Flush();
+            return 0;
+        });
+        return command;
+    }
+}
