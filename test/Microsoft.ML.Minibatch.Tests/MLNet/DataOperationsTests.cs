@@ -102,11 +102,24 @@ public sealed class DataOperationsTests
         var ml = new MLContext(1);
         var view = ml.Data.LoadFromEnumerable(MakeRows(2));
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.CreateEnumerable<NeedsMissing>(view, false).ToList());
-        StringAssert.Contains(e.Message, "Missing");
+        StringAssert.StartsWith(e.Message, "Could not find  column 'Missing'");
         var ok = ml.Data.CreateEnumerable<NeedsMissing>(view, false, ignoreMissingColumns: true).ToList();
         Assert.AreEqual(42f, ok[1].Missing);
         Assert.AreEqual(1f, ok[1].Label);
-        Assert.ThrowsExactly<InvalidOperationException>(() => ml.Data.CreateEnumerable<WrongType>(view, false).ToList());
+        var e2 = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Data.CreateEnumerable<WrongType>(view, false).ToList());
+        Assert.AreEqual("Can't bind the IDataView column 'Label' of type 'Single' to field or property 'Label' of type 'System.String'.", e2.Message);
+    }
+
+    public sealed class Unsupported
+    {
+        public DateTime When { get; set; }
+    }
+
+    [TestMethod]
+    public void LoadFromEnumerable_RejectsMembersWithoutADataViewType()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext(1).Data.LoadFromEnumerable(new[] { new Unsupported() }));
+        StringAssert.StartsWith(e.Message, "Could not determine an IDataView type for member When");
     }
 
     [TestMethod]
