@@ -83,6 +83,26 @@ public sealed class ModelLoadContext
         return buffer.ToArray();
     }
 
+    /// <summary>Reads a schema written by <see cref="ModelSaveContext.WriteSchema"/>; throws <see cref="InvalidDataException"/> if it is malformed.</summary>
+    /// <param name="name">The entry name.</param>
+    /// <returns>The schema.</returns>
+    public DataViewSchema ReadSchema(string name)
+    {
+        var bytes = ReadEntry(name);
+        try
+        {
+            return ModelJson.ReadSchema(JsonNode.Parse(bytes));
+        }
+        catch (JsonException e)
+        {
+            throw Error($"entry '{name}' is not valid JSON: {e.Message}");
+        }
+        catch (FormatException e)
+        {
+            throw Error($"entry '{name}': {e.Message}");
+        }
+    }
+
     /// <summary>The names of the nested components, in the order they were saved.</summary>
     public IReadOnlyList<string> SubModelNames
         => _node["children"] is JsonObject children ? children.Select(p => p.Key).ToArray() : Array.Empty<string>();
