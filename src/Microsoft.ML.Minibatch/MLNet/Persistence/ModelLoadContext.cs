@@ -137,6 +137,9 @@ public sealed class ModelLoadContext
     {
         if (node["kind"] is not JsonValue kindValue || !kindValue.TryGetValue(out string? kind) || string.IsNullOrEmpty(kind))
             throw new InvalidDataException($"Model file '{fileName}': stage '{path}' has no kind.");
+        foreach (var property in node)
+            if (property.Key is not ("kind" or "options" or "entries" or "children"))
+                throw new InvalidDataException($"Model file '{fileName}': stage '{path}' has an unknown property '{property.Key}'.");
         var loader = FindLoader(kind)
             ?? throw new InvalidDataException($"Model file '{fileName}': stage '{path}' has unknown kind '{kind}'.");
         var ctx = new ModelLoadContext(archive, fileName, path, node, kind);
