@@ -326,4 +326,85 @@ public sealed class DataOperationsTests
         Assert.ThrowsExactly<InvalidOperationException>(() => view.GetColumn<int>("Name").ToList());
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => view.GetColumn<int>("Nope").ToList());
     }
+
+    public sealed class Measured
+    {
+        public float Value { get; set; }
+        [KeyType(3)] public uint Key { get; set; }
+        [VectorType(2)] public float[] V { get; set; } = new float[2];
+        public string Text { get; set; } = "";
+    }
+
+    [TestMethod]
+    public void FilterRowsByColumn_KeepsTheHalfOpenRange()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(new[] { 0.5f, 1f, 1.5f, 2f, float.NaN }.Select((v, i) => new Measured { Value = v, Key = (uint)(i % 4) }).ToList());
+        CollectionAssert.AreEqual(new[] { 1f, 1.5f }, ml.Data.FilterRowsByColumn(data, "Value", 1, 2).GetColumn<float>("Value").ToArray());
+        // Keys compare by value and the missing key 0 is dropped.
+        CollectionAssert.AreEqual(new uint[] { 1, 2 }, ml.Data.FilterRowsByColumn(data, "Key", 0, 3).GetColumn<uint>("Key").ToArray());
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Text"));
+        StringAssert.StartsWith(e.Message, "Schema mismatch for filter column 'Text': expected Double, Single or Key, got String");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Value", 2, 1));
+    }
+
+    [TestMethod]
+    public void FilterRowsByMissingValues_DropsNaNsAndMissingKeys()
+    {
+        var ml = new MLContext(1);
+        var rows = new[]
+        {
+            new Measured { Value = 1, Key = 1, V = new[] { 0f, 0f } },
+            new Measured { Value = float.NaN, Key = 1, V = new[] { 0f, 0f } },
+            new Measured { Value = 3, Key = 0, V = new[] { 0f, 0f } },
+            new Measured { Value = 4, Key = 2, V = new[] { 0f, float.NaN } },
+            new Measured { Value = 5, Key = 3, V = new[] { 1f, 1f }, Text = "" },
+        };
+        var data = ml.Data.LoadFromEnumerable(rows);
+        CollectionAssert.AreEqual(new[] { 1f, 5f }, ml.Data.FilterRowsByMissingValues(data, "Value", "Key", "V", "Text").GetColumn<float>("Value").ToArray());
+        CollectionAssert.AreEqual(new[] { 1f, 3f, 4f, 5f }, ml.Data.FilterRowsByMissingValues(data, "Value").GetColumn<float>("Value").ToArray());
+    }
+
+    private sealed class CountingFloats : IEnumerable<FloatsRow>
+    {
+        public int Enumerations;
+
+        public IEnumerator<FloatsRow> GetEnumerator()
+        {
+            Interlocked.Increment(ref Enumerations);
+            for (int i = 0; i < 20; i++) yield return new FloatsRow { A = i, B = i % 3 };
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    public sealed class FloatsRow
+    {
+        public float A { get; set; }
+        public float B { get; set; }
+    }
+
+    [TestMethod]
+    public void AppendCacheCheckpoint_ReadsTheSourceOnceForTheLaterEstimators()
+    {
+        var ml = new MLContext(1);
+        var plain = new CountingFloats();
+        ml.Transforms.NormalizeMinMax("A1", "A")
+            .Append(ml.Transforms.NormalizeMinMax("B1", "B"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("K", "B"))
+            .Append(ml.Transforms.NormalizeMinMax("A2", "A1"))
+            .Fit(ml.Data.LoadFromEnumerable(plain));
+        Assert.AreEqual(4, plain.Enumerations);
+        var counted = new CountingFloats();
+        var model = ml.Transforms.NormalizeMinMax("A1", "A").AppendCacheCheckpoint(ml)
+            .Append(ml.Transforms.NormalizeMinMax("B1", "B"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("K", "B"))
+            .Append(ml.Transforms.NormalizeMinMax("A2", "A1"))
+            .Fit(ml.Data.LoadFromEnumerable(counted));
+        // One pass to fit the first estimator, one to fill the cache; the others read memory.
+        Assert.AreEqual(2, counted.Enumerations);
+        Assert.AreEqual(4, model.Count());
+        var a2 = model.Transform(ml.Data.LoadFromEnumerable(new CountingFloats())).GetColumn<float>("A2").ToArray();
+        Assert.AreEqual(1f, a2[^1]);
+    }
 }

@@ -183,4 +183,61 @@ public sealed class DataOperationsCatalog
         });
         return new TrainTestData(Side(test: false), Side(test: true));
     }
+
+    /// <summary>
+    /// Keeps the rows whose value in <paramref name="columnName"/> lies in [<paramref name="lowerBound"/>,
+    /// <paramref name="upperBound"/>); the column must be a numeric or key scalar (keys compare by their integer value, 0 = missing is dropped).
+    /// </summary>
+    /// <param name="input">The data.</param>
+    /// <param name="columnName">The column to test.</param>
+    /// <param name="lowerBound">The inclusive lower bound.</param>
+    /// <param name="upperBound">The exclusive upper bound.</param>
+    /// <returns>The filtered view.</returns>
+    public IDataView FilterRowsByColumn(IDataView input, string columnName, double lowerBound = double.NegativeInfinity, double upperBound = double.PositiveInfinity)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!(lowerBound < upperBound))
+            throw new ArgumentOutOfRangeException(nameof(upperBound), upperBound, "Must be greater than lowerBound");
+        var column = input.Schema.GetColumnOrNull(columnName)
+            ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(columnName), "filter", columnName);
+        if (column.Type is not (NumberDataViewType or KeyDataViewType))
+            throw SchemaErrors.ExceptSchemaMismatch(nameof(columnName), "filter", columnName, "Double, Single or Key", column.Type.ToString()!);
+        bool isKey = column.Type is KeyDataViewType;
+        return new FilterDataView(input, new[] { column }, cursor =>
+        {
+            var value = RowValues.MakeDoubleGetter(cursor, column);
+            return () =>
+            {
+                double v = value();
+                if (isKey && v == 0) return false;
+                return v >= lowerBound && v < upperBound;
+            };
+        });
+    }
+
+    /// <summary>
+    /// Drops the rows with a missing value in any of <paramref name="columns"/>: NaN for floating point (any slot of a
+    /// vector), key 0 for keys. Other types have no missing value.
+    /// </summary>
+    /// <param name="input">The data.</param>
+    /// <param name="columns">The columns to test (at least one).</param>
+    /// <returns>The filtered view.</returns>
+    public IDataView FilterRowsByMissingValues(IDataView input, params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (columns == null || columns.Length == 0)
+            throw new ArgumentException("At least one column is required.", nameof(columns));
+        var selected = columns.Select(name => input.Schema.GetColumnOrNull(name)
+            ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(columns), "filter", name)).ToArray();
+        return new FilterDataView(input, selected, cursor =>
+        {
+            var tests = selected.Select(c => RowValues.MakeIsMissing(cursor, c)).ToArray();
+            return () =>
+            {
+                foreach (var t in tests)
+                    if (t()) return false;
+                return true;
+            };
+        });
+    }
 }
