@@ -152,6 +152,9 @@ public sealed class DataOperationsTests
         CollectionAssert.AreEqual(new[] { 7, 8, 9 }, Ids(ml, ml.Data.SkipRows(data, 7)));
         CollectionAssert.AreEqual(new[] { 4, 5 }, Ids(ml, ml.Data.TakeRows(ml.Data.SkipRows(data, 4), 2)));
         Assert.AreEqual(0, Ids(ml, ml.Data.SkipRows(data, 20)).Length);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.TakeRows(data, 0));
+        StringAssert.StartsWith(e.Message, "Must be greater than zero.");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.SkipRows(data, 0));
         Assert.AreEqual(10, Ids(ml, ml.Data.TakeRows(data, 20)).Length);
         Assert.AreEqual(3L, ml.Data.TakeRows(data, 3).GetRowCount());
         Assert.AreEqual(0L, ml.Data.SkipRows(data, 20).GetRowCount());
@@ -218,6 +221,20 @@ public sealed class DataOperationsTests
     }
 
     [TestMethod]
+    public void ShuffleRows_ShuffleSource_ReadsAShufflableSourceInRandomOrder()
+    {
+        var ml = new MLContext(1);
+        var cached = ml.Data.Cache(Numbers(ml, 100));
+        // A pool of one row cannot reorder anything: only reading the source in a random order can.
+        var poolOnly = Ids(ml, ml.Data.ShuffleRows(cached, seed: 4, shufflePoolSize: 1, shuffleSource: false));
+        CollectionAssert.AreEqual(Enumerable.Range(0, 100).ToArray(), poolOnly);
+        var sourceShuffled = Ids(ml, ml.Data.ShuffleRows(cached, seed: 4, shufflePoolSize: 1));
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).ToArray(), sourceShuffled);
+        CollectionAssert.AreNotEqual(Enumerable.Range(0, 100).ToArray(), sourceShuffled);
+        CollectionAssert.AreEqual(sourceShuffled, Ids(ml, ml.Data.ShuffleRows(cached, seed: 4, shufflePoolSize: 1)));
+    }
+
+    [TestMethod]
     public void ShuffleRows_CopiesVectorValuesIntact()
     {
         var ml = new MLContext(1);
@@ -266,7 +283,8 @@ public sealed class DataOperationsTests
         CollectionAssert.AreNotEqual(Enumerable.Range(0, 100).ToArray(), order);
         var prefetched = ml.Data.Cache(ml.Data.LoadFromEnumerable(source), "Id");
         Assert.AreEqual(2, source.Enumerations);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.Cache(cached, "Nope"));
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.Cache(cached, "Nope"));
+        StringAssert.StartsWith(missing.Message, "Could not find prefetch column 'Nope'");
     }
 
     [TestMethod]
@@ -341,10 +359,11 @@ public sealed class DataOperationsTests
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable(new[] { 0.5f, 1f, 1.5f, 2f, float.NaN }.Select((v, i) => new Measured { Value = v, Key = (uint)(i % 4) }).ToList());
         CollectionAssert.AreEqual(new[] { 1f, 1.5f }, ml.Data.FilterRowsByColumn(data, "Value", 1, 2).GetColumn<float>("Value").ToArray());
-        // Keys compare by value and the missing key 0 is dropped.
-        CollectionAssert.AreEqual(new uint[] { 1, 2 }, ml.Data.FilterRowsByColumn(data, "Key", 0, 3).GetColumn<uint>("Key").ToArray());
+        CollectionAssert.AreEqual(new[] { 0.5f, 1f, 1.5f, 2f }, ml.Data.FilterRowsByColumn(data, "Value").GetColumn<float>("Value").ToArray());
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Text"));
-        StringAssert.StartsWith(e.Message, "Schema mismatch for filter column 'Text': expected Double, Single or Key, got String");
+        StringAssert.StartsWith(e.Message, "Schema mismatch for filter column 'Text': expected number, got String");
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Key"));
+        StringAssert.StartsWith(e.Message, "Schema mismatch for filter column 'Key': expected number, got Key<UInt32, 0-2>");
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Value", 2, 1));
     }
 

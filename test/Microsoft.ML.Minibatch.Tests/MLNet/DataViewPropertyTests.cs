@@ -62,7 +62,7 @@ public sealed class DataViewPropertyTests
         var ml = new MLContext(1);
         for (int trial = 0; trial < 60; trial++)
         {
-            int n = rand.Next(0, 50), skip = rand.Next(0, 60), take = rand.Next(0, 60);
+            int n = rand.Next(0, 50), skip = rand.Next(1, 60), take = rand.Next(1, 60);
             var view = ml.Data.TakeRows(ml.Data.SkipRows(Items(ml, n), skip), take);
             var expected = Enumerable.Range(0, n).Skip(skip).Take(take).ToArray();
             CollectionAssert.AreEqual(expected, view.GetColumn<int>("Id").ToArray());

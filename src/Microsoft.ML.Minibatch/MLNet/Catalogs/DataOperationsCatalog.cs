@@ -92,23 +92,23 @@ public sealed class DataOperationsCatalog
 
     /// <summary>The first <paramref name="count"/> rows of <paramref name="input"/>.</summary>
     /// <param name="input">The data.</param>
-    /// <param name="count">The number of rows to keep (non-negative).</param>
+    /// <param name="count">The number of rows to keep (positive).</param>
     /// <returns>The view.</returns>
     public IDataView TakeRows(IDataView input, long count)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Must be greater than zero.");
         return new SkipTakeDataView(input, 0, count);
     }
 
     /// <summary>The rows of <paramref name="input"/> after the first <paramref name="count"/>.</summary>
     /// <param name="input">The data.</param>
-    /// <param name="count">The number of rows to skip (non-negative).</param>
+    /// <param name="count">The number of rows to skip (positive).</param>
     /// <returns>The view.</returns>
     public IDataView SkipRows(IDataView input, long count)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Must be greater than zero.");
         return new SkipTakeDataView(input, count, long.MaxValue);
     }
 
@@ -119,13 +119,13 @@ public sealed class DataOperationsCatalog
     /// <param name="input">The data.</param>
     /// <param name="seed">The seed; <see langword="null"/> draws one from the context.</param>
     /// <param name="shufflePoolSize">The pool size (positive); a pool at least as large as the data gives a uniform permutation.</param>
-    /// <param name="shuffleSource">Also ask the source for a random order when it can shuffle.</param>
+    /// <param name="shuffleSource">Also read the source in a random order when it can shuffle (<see cref="IDataView.CanShuffle"/>).</param>
     /// <returns>The view.</returns>
-    public IDataView ShuffleRows(IDataView input, int? seed = null, int shufflePoolSize = 1000, bool shuffleSource = false)
+    public IDataView ShuffleRows(IDataView input, int? seed = null, int shufflePoolSize = 1000, bool shuffleSource = true)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (shufflePoolSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(shufflePoolSize), shufflePoolSize, "The shuffle pool size must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(shufflePoolSize), shufflePoolSize, "Must be positive");
         return new ShuffleDataView(input, seed ?? Environment.NextSeed(), shufflePoolSize, shuffleSource);
     }
 
@@ -142,7 +142,7 @@ public sealed class DataOperationsCatalog
         columnsToPrefetch ??= Array.Empty<string>();
         foreach (var name in columnsToPrefetch)
             if (input.Schema.GetColumnOrNull(name) == null)
-                throw new ArgumentOutOfRangeException(nameof(columnsToPrefetch), $"Column '{name}' not found");
+                throw SchemaErrors.ExceptSchemaMismatch(nameof(columnsToPrefetch), "prefetch", name);
         return new CacheDataView(input, columnsToPrefetch.Length > 0);
     }
 
@@ -185,8 +185,8 @@ public sealed class DataOperationsCatalog
     }
 
     /// <summary>
-    /// Keeps the rows whose value in <paramref name="columnName"/> lies in [<paramref name="lowerBound"/>,
-    /// <paramref name="upperBound"/>); the column must be a numeric or key scalar (keys compare by their integer value, 0 = missing is dropped).
+    /// Keeps the rows whose value in <paramref name="columnName"/> (a number column) lies in [<paramref name="lowerBound"/>,
+    /// <paramref name="upperBound"/>); NaN values are dropped.
     /// </summary>
     /// <param name="input">The data.</param>
     /// <param name="columnName">The column to test.</param>
@@ -196,20 +196,20 @@ public sealed class DataOperationsCatalog
     public IDataView FilterRowsByColumn(IDataView input, string columnName, double lowerBound = double.NegativeInfinity, double upperBound = double.PositiveInfinity)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (string.IsNullOrEmpty(columnName))
+            throw new ArgumentOutOfRangeException(nameof(columnName), "columnName cannot be null or empty");
+        // ML.NET's wording, kept as is.
         if (!(lowerBound < upperBound))
-            throw new ArgumentOutOfRangeException(nameof(upperBound), upperBound, "Must be greater than lowerBound");
-        var column = input.Schema.GetColumnOrNull(columnName)
-            ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(columnName), "filter", columnName);
-        if (column.Type is not (NumberDataViewType or KeyDataViewType))
-            throw SchemaErrors.ExceptSchemaMismatch(nameof(columnName), "filter", columnName, "Double, Single or Key", column.Type.ToString()!);
-        bool isKey = column.Type is KeyDataViewType;
+            throw new ArgumentOutOfRangeException(nameof(upperBound), "Must be less than lowerBound");
+        var column = input.Schema[columnName];
+        if (column.Type is not NumberDataViewType)
+            throw SchemaErrors.ExceptSchemaMismatch(nameof(columnName), "filter", columnName, "number", column.Type.ToString()!);
         return new FilterDataView(input, new[] { column }, cursor =>
         {
             var value = RowValues.MakeDoubleGetter(cursor, column);
             return () =>
             {
                 double v = value();
-                if (isKey && v == 0) return false;
                 return v >= lowerBound && v < upperBound;
             };
         });
@@ -226,7 +226,7 @@ public sealed class DataOperationsCatalog
     {
         ArgumentNullException.ThrowIfNull(input);
         if (columns == null || columns.Length == 0)
-            throw new ArgumentException("At least one column is required.", nameof(columns));
+            throw new ArgumentOutOfRangeException(nameof(columns), "At least one column is required.");
         var selected = columns.Select(name => input.Schema.GetColumnOrNull(name)
             ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(columns), "filter", name)).ToArray();
         return new FilterDataView(input, selected, cursor =>
