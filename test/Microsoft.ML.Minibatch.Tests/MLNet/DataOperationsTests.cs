@@ -282,9 +282,44 @@ public sealed class DataOperationsTests
         CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).ToArray(), order);
         CollectionAssert.AreNotEqual(Enumerable.Range(0, 100).ToArray(), order);
         var prefetched = ml.Data.Cache(ml.Data.LoadFromEnumerable(source), "Id");
+        Assert.AreEqual(1, source.Enumerations);
+        CollectionAssert.AreEqual(Enumerable.Range(0, 100).ToArray(), Ids(ml, prefetched));
         Assert.AreEqual(2, source.Enumerations);
         var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.Cache(cached, "Nope"));
         StringAssert.StartsWith(missing.Message, "Could not find prefetch column 'Nope'");
+    }
+
+    [TestMethod]
+    public void Cache_ReadsEachColumnOnFirstUse()
+    {
+        var ml = new MLContext(1);
+        var source = new CountingRows();
+        var cached = ml.Data.Cache(ml.Data.LoadFromEnumerable(source));
+        Assert.AreEqual(3, cached.GetColumn<float>("Label").Count());
+        Assert.AreEqual(1, source.Enumerations);
+        Assert.AreEqual(3, cached.GetColumn<float>("Label").Count());
+        Assert.AreEqual(1, source.Enumerations);
+        CollectionAssert.AreEqual(new[] { "row0", "row1", "row2" }, cached.GetColumn<string>("Name").ToArray());
+        Assert.AreEqual(2, source.Enumerations);
+        CollectionAssert.AreEqual(new[] { 2f, 2.5f, -2f }, cached.GetColumn<float[]>("Features").Last());
+        Assert.AreEqual(3, source.Enumerations);
+        Assert.AreEqual(3, ml.Data.CreateEnumerable<Row>(cached, false).Count());
+        Assert.AreEqual(4, source.Enumerations);   // the remaining columns, once
+        Assert.AreEqual(3, ml.Data.CreateEnumerable<Row>(cached, false).Count());
+        Assert.AreEqual(4, source.Enumerations);
+    }
+
+    private sealed class CountingRows : IEnumerable<Row>
+    {
+        public int Enumerations;
+
+        public IEnumerator<Row> GetEnumerator()
+        {
+            Interlocked.Increment(ref Enumerations);
+            foreach (var r in MakeRows(3)) yield return r;
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     [TestMethod]
@@ -409,21 +444,21 @@ public sealed class DataOperationsTests
         var ml = new MLContext(1);
         var plain = new CountingFloats();
         ml.Transforms.NormalizeMinMax("A1", "A")
-            .Append(ml.Transforms.NormalizeMinMax("B1", "B"))
-            .Append(ml.Transforms.Conversion.MapValueToKey("K", "B"))
             .Append(ml.Transforms.NormalizeMinMax("A2", "A1"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("K", "A1"))
+            .Append(ml.Transforms.NormalizeMinMax("A3", "A1"))
             .Fit(ml.Data.LoadFromEnumerable(plain));
         Assert.AreEqual(4, plain.Enumerations);
         var counted = new CountingFloats();
         var model = ml.Transforms.NormalizeMinMax("A1", "A").AppendCacheCheckpoint(ml)
-            .Append(ml.Transforms.NormalizeMinMax("B1", "B"))
-            .Append(ml.Transforms.Conversion.MapValueToKey("K", "B"))
             .Append(ml.Transforms.NormalizeMinMax("A2", "A1"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("K", "A1"))
+            .Append(ml.Transforms.NormalizeMinMax("A3", "A1"))
             .Fit(ml.Data.LoadFromEnumerable(counted));
-        // One pass to fit the first estimator, one to fill the cache; the others read memory.
+        // One pass to fit the first estimator, one to cache A1 on first use; the others read memory.
         Assert.AreEqual(2, counted.Enumerations);
         Assert.AreEqual(4, model.Count());
-        var a2 = model.Transform(ml.Data.LoadFromEnumerable(new CountingFloats())).GetColumn<float>("A2").ToArray();
-        Assert.AreEqual(1f, a2[^1]);
+        var a3 = model.Transform(ml.Data.LoadFromEnumerable(new CountingFloats())).GetColumn<float>("A3").ToArray();
+        Assert.AreEqual(1f, a3[^1]);
     }
 }

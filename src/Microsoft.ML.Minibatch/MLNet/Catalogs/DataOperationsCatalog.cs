@@ -130,20 +130,22 @@ public sealed class DataOperationsCatalog
     }
 
     /// <summary>
-    /// Reads <paramref name="input"/> once and serves it from memory afterwards (thread-safe; cursors may shuffle).
-    /// When <paramref name="columnsToPrefetch"/> is non-empty the data are read at once, otherwise on first use.
+    /// A lazy in-memory cache of <paramref name="input"/>: each column is read from the input the first time a cursor
+    /// asks for it, then served from memory (thread-safe; cursors may shuffle). <paramref name="columnsToPrefetch"/> are
+    /// cached whenever anything is read.
     /// </summary>
     /// <param name="input">The data.</param>
-    /// <param name="columnsToPrefetch">Columns to load immediately (every column is cached either way).</param>
+    /// <param name="columnsToPrefetch">Columns always cached with the first read.</param>
     /// <returns>The cached view.</returns>
     public IDataView Cache(IDataView input, params string[] columnsToPrefetch)
     {
         ArgumentNullException.ThrowIfNull(input);
         columnsToPrefetch ??= Array.Empty<string>();
-        foreach (var name in columnsToPrefetch)
-            if (input.Schema.GetColumnOrNull(name) == null)
-                throw SchemaErrors.ExceptSchemaMismatch(nameof(columnsToPrefetch), "prefetch", name);
-        return new CacheDataView(input, columnsToPrefetch.Length > 0);
+        var prefetch = new int[columnsToPrefetch.Length];
+        for (int i = 0; i < prefetch.Length; i++)
+            prefetch[i] = (input.Schema.GetColumnOrNull(columnsToPrefetch[i])
+                ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(columnsToPrefetch), "prefetch", columnsToPrefetch[i])).Index;
+        return new CacheDataView(input, prefetch);
     }
 
     /// <summary>

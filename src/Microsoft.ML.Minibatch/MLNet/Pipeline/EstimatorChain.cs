@@ -70,7 +70,7 @@ public sealed class EstimatorChain<TLastTransformer> : IEstimator<TransformerCha
             if (i < _estimators.Length - 1)
             {
                 data = transformers[i].Transform(data);
-                if (_cacheAfter[i]) data = new CacheDataView(data, prefetch: false);
+                if (_cacheAfter[i]) data = new CacheDataView(data, Array.Empty<int>());
             }
         }
         return new TransformerChain<TLastTransformer>(transformers, _scopes);
