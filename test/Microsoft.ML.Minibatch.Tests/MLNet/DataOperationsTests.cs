@@ -102,11 +102,24 @@ public sealed class DataOperationsTests
         var ml = new MLContext(1);
         var view = ml.Data.LoadFromEnumerable(MakeRows(2));
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.CreateEnumerable<NeedsMissing>(view, false).ToList());
-        StringAssert.Contains(e.Message, "Missing");
+        StringAssert.StartsWith(e.Message, "Could not find  column 'Missing'");
         var ok = ml.Data.CreateEnumerable<NeedsMissing>(view, false, ignoreMissingColumns: true).ToList();
         Assert.AreEqual(42f, ok[1].Missing);
         Assert.AreEqual(1f, ok[1].Label);
-        Assert.ThrowsExactly<InvalidOperationException>(() => ml.Data.CreateEnumerable<WrongType>(view, false).ToList());
+        var e2 = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Data.CreateEnumerable<WrongType>(view, false).ToList());
+        Assert.AreEqual("Can't bind the IDataView column 'Label' of type 'Single' to field or property 'Label' of type 'System.String'.", e2.Message);
+    }
+
+    public sealed class Unsupported
+    {
+        public DateTime When { get; set; }
+    }
+
+    [TestMethod]
+    public void LoadFromEnumerable_RejectsMembersWithoutADataViewType()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext(1).Data.LoadFromEnumerable(new[] { new Unsupported() }));
+        StringAssert.StartsWith(e.Message, "Could not determine an IDataView type for member When");
     }
 
     [TestMethod]
@@ -139,6 +152,9 @@ public sealed class DataOperationsTests
         CollectionAssert.AreEqual(new[] { 7, 8, 9 }, Ids(ml, ml.Data.SkipRows(data, 7)));
         CollectionAssert.AreEqual(new[] { 4, 5 }, Ids(ml, ml.Data.TakeRows(ml.Data.SkipRows(data, 4), 2)));
         Assert.AreEqual(0, Ids(ml, ml.Data.SkipRows(data, 20)).Length);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.TakeRows(data, 0));
+        StringAssert.StartsWith(e.Message, "Must be greater than zero.");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.SkipRows(data, 0));
         Assert.AreEqual(10, Ids(ml, ml.Data.TakeRows(data, 20)).Length);
         Assert.AreEqual(3L, ml.Data.TakeRows(data, 3).GetRowCount());
         Assert.AreEqual(0L, ml.Data.SkipRows(data, 20).GetRowCount());
@@ -205,6 +221,20 @@ public sealed class DataOperationsTests
     }
 
     [TestMethod]
+    public void ShuffleRows_ShuffleSource_ReadsAShufflableSourceInRandomOrder()
+    {
+        var ml = new MLContext(1);
+        var cached = ml.Data.Cache(Numbers(ml, 100));
+        // A pool of one row cannot reorder anything: only reading the source in a random order can.
+        var poolOnly = Ids(ml, ml.Data.ShuffleRows(cached, seed: 4, shufflePoolSize: 1, shuffleSource: false));
+        CollectionAssert.AreEqual(Enumerable.Range(0, 100).ToArray(), poolOnly);
+        var sourceShuffled = Ids(ml, ml.Data.ShuffleRows(cached, seed: 4, shufflePoolSize: 1));
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).ToArray(), sourceShuffled);
+        CollectionAssert.AreNotEqual(Enumerable.Range(0, 100).ToArray(), sourceShuffled);
+        CollectionAssert.AreEqual(sourceShuffled, Ids(ml, ml.Data.ShuffleRows(cached, seed: 4, shufflePoolSize: 1)));
+    }
+
+    [TestMethod]
     public void ShuffleRows_CopiesVectorValuesIntact()
     {
         var ml = new MLContext(1);
@@ -252,8 +282,44 @@ public sealed class DataOperationsTests
         CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).ToArray(), order);
         CollectionAssert.AreNotEqual(Enumerable.Range(0, 100).ToArray(), order);
         var prefetched = ml.Data.Cache(ml.Data.LoadFromEnumerable(source), "Id");
+        Assert.AreEqual(1, source.Enumerations);
+        CollectionAssert.AreEqual(Enumerable.Range(0, 100).ToArray(), Ids(ml, prefetched));
         Assert.AreEqual(2, source.Enumerations);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.Cache(cached, "Nope"));
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.Cache(cached, "Nope"));
+        StringAssert.StartsWith(missing.Message, "Could not find prefetch column 'Nope'");
+    }
+
+    [TestMethod]
+    public void Cache_ReadsEachColumnOnFirstUse()
+    {
+        var ml = new MLContext(1);
+        var source = new CountingRows();
+        var cached = ml.Data.Cache(ml.Data.LoadFromEnumerable(source));
+        Assert.AreEqual(3, cached.GetColumn<float>("Label").Count());
+        Assert.AreEqual(1, source.Enumerations);
+        Assert.AreEqual(3, cached.GetColumn<float>("Label").Count());
+        Assert.AreEqual(1, source.Enumerations);
+        CollectionAssert.AreEqual(new[] { "row0", "row1", "row2" }, cached.GetColumn<string>("Name").ToArray());
+        Assert.AreEqual(2, source.Enumerations);
+        CollectionAssert.AreEqual(new[] { 2f, 2.5f, -2f }, cached.GetColumn<float[]>("Features").Last());
+        Assert.AreEqual(3, source.Enumerations);
+        Assert.AreEqual(3, ml.Data.CreateEnumerable<Row>(cached, false).Count());
+        Assert.AreEqual(4, source.Enumerations);   // the remaining columns, once
+        Assert.AreEqual(3, ml.Data.CreateEnumerable<Row>(cached, false).Count());
+        Assert.AreEqual(4, source.Enumerations);
+    }
+
+    private sealed class CountingRows : IEnumerable<Row>
+    {
+        public int Enumerations;
+
+        public IEnumerator<Row> GetEnumerator()
+        {
+            Interlocked.Increment(ref Enumerations);
+            foreach (var r in MakeRows(3)) yield return r;
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     [TestMethod]
@@ -312,5 +378,87 @@ public sealed class DataOperationsTests
         CollectionAssert.AreEqual(new[] { 2f, 2.5f, -2f }, view.GetColumn<float[]>("Features").Last());
         Assert.ThrowsExactly<InvalidOperationException>(() => view.GetColumn<int>("Name").ToList());
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => view.GetColumn<int>("Nope").ToList());
+    }
+
+    public sealed class Measured
+    {
+        public float Value { get; set; }
+        [KeyType(3)] public uint Key { get; set; }
+        [VectorType(2)] public float[] V { get; set; } = new float[2];
+        public string Text { get; set; } = "";
+    }
+
+    [TestMethod]
+    public void FilterRowsByColumn_KeepsTheHalfOpenRange()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(new[] { 0.5f, 1f, 1.5f, 2f, float.NaN }.Select((v, i) => new Measured { Value = v, Key = (uint)(i % 4) }).ToList());
+        CollectionAssert.AreEqual(new[] { 1f, 1.5f }, ml.Data.FilterRowsByColumn(data, "Value", 1, 2).GetColumn<float>("Value").ToArray());
+        CollectionAssert.AreEqual(new[] { 0.5f, 1f, 1.5f, 2f }, ml.Data.FilterRowsByColumn(data, "Value").GetColumn<float>("Value").ToArray());
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Text"));
+        StringAssert.StartsWith(e.Message, "Schema mismatch for filter column 'Text': expected number, got String");
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Key"));
+        StringAssert.StartsWith(e.Message, "Schema mismatch for filter column 'Key': expected number, got Key<UInt32, 0-2>");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Data.FilterRowsByColumn(data, "Value", 2, 1));
+    }
+
+    [TestMethod]
+    public void FilterRowsByMissingValues_DropsNaNsAndMissingKeys()
+    {
+        var ml = new MLContext(1);
+        var rows = new[]
+        {
+            new Measured { Value = 1, Key = 1, V = new[] { 0f, 0f } },
+            new Measured { Value = float.NaN, Key = 1, V = new[] { 0f, 0f } },
+            new Measured { Value = 3, Key = 0, V = new[] { 0f, 0f } },
+            new Measured { Value = 4, Key = 2, V = new[] { 0f, float.NaN } },
+            new Measured { Value = 5, Key = 3, V = new[] { 1f, 1f }, Text = "" },
+        };
+        var data = ml.Data.LoadFromEnumerable(rows);
+        CollectionAssert.AreEqual(new[] { 1f, 5f }, ml.Data.FilterRowsByMissingValues(data, "Value", "Key", "V", "Text").GetColumn<float>("Value").ToArray());
+        CollectionAssert.AreEqual(new[] { 1f, 3f, 4f, 5f }, ml.Data.FilterRowsByMissingValues(data, "Value").GetColumn<float>("Value").ToArray());
+    }
+
+    private sealed class CountingFloats : IEnumerable<FloatsRow>
+    {
+        public int Enumerations;
+
+        public IEnumerator<FloatsRow> GetEnumerator()
+        {
+            Interlocked.Increment(ref Enumerations);
+            for (int i = 0; i < 20; i++) yield return new FloatsRow { A = i, B = i % 3 };
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    public sealed class FloatsRow
+    {
+        public float A { get; set; }
+        public float B { get; set; }
+    }
+
+    [TestMethod]
+    public void AppendCacheCheckpoint_ReadsTheSourceOnceForTheLaterEstimators()
+    {
+        var ml = new MLContext(1);
+        var plain = new CountingFloats();
+        ml.Transforms.NormalizeMinMax("A1", "A")
+            .Append(ml.Transforms.NormalizeMinMax("A2", "A1"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("K", "A1"))
+            .Append(ml.Transforms.NormalizeMinMax("A3", "A1"))
+            .Fit(ml.Data.LoadFromEnumerable(plain));
+        Assert.AreEqual(4, plain.Enumerations);
+        var counted = new CountingFloats();
+        var model = ml.Transforms.NormalizeMinMax("A1", "A").AppendCacheCheckpoint(ml)
+            .Append(ml.Transforms.NormalizeMinMax("A2", "A1"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("K", "A1"))
+            .Append(ml.Transforms.NormalizeMinMax("A3", "A1"))
+            .Fit(ml.Data.LoadFromEnumerable(counted));
+        // One pass to fit the first estimator, one to cache A1 on first use; the others read memory.
+        Assert.AreEqual(2, counted.Enumerations);
+        Assert.AreEqual(4, model.Count());
+        var a3 = model.Transform(ml.Data.LoadFromEnumerable(new CountingFloats())).GetColumn<float>("A3").ToArray();
+        Assert.AreEqual(1f, a3[^1]);
     }
 }

@@ -210,7 +210,11 @@ public sealed class EvaluateTests
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Evaluate(text));
         StringAssert.StartsWith(e.Message, "Schema mismatch for label column 'Label': expected Single or KeyType, got String");
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Evaluate(HandCase(ml), scoreColumnName: "Scores"));
-        StringAssert.StartsWith(e.Message, "Could not find score column 'Scores'");
+        StringAssert.StartsWith(e.Message, "Score column 'Scores' not found");
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Evaluate(HandCase(ml), labelColumnName: "Digit"));
+        StringAssert.StartsWith(e.Message, "Label column 'Digit' not found");
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Evaluate(HandCase(ml), predictedLabelColumnName: "P"));
+        StringAssert.StartsWith(e.Message, "PredictedLabel column 'P' not found");
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Evaluate(HandCase(ml), labelColumnName: "Score"));
         StringAssert.StartsWith(e.Message, "Schema mismatch for label column 'Score': expected Single or KeyType, got Vector<Single, 4>");
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Evaluate(HandCase(ml), scoreColumnName: "Label"));

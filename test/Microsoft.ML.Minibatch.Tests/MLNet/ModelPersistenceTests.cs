@@ -175,6 +175,12 @@ public sealed class ModelPersistenceTests
         AssertRejected(ml, Rewrite(good, (_, m) => m["model"]!["children"]!["2"]!["options"]!["scale"] = new JsonArray(1.0)), "must have 2 items");
         AssertRejected(ml, Rewrite(good, (_, m) => m["model"]!["options"]!["Scopes"] = new JsonArray("Everything")), "5 stages but 1 scopes");
         AssertRejected(ml, Rewrite(good, (_, m) => ((JsonObject)m["model"]!["children"]!["4"]!).Remove("options")), "options are missing");
+        AssertRejected(ml, Rewrite(good, (_, m) => m["extra"] = 1), "manifest.json has an unknown property 'extra'");
+        AssertRejected(ml, Rewrite(good, (_, m) => m["model"]!["children"]!["1"]!["weights"] = "x"), "stage 'model/1' has an unknown property 'weights'");
+        AssertRejected(ml, Rewrite(good, (_, m) => m["model"]!["children"]!["0"]!["options"]!["sortOrder"] = "x"), "unknown property 'sortOrder'");
+        AssertRejected(ml, Rewrite(good, (_, m) => m["model"]!["children"]!["1"]!["options"]!["Extra"] = "x"), "options are malformed");
+        AssertRejected(ml, Rewrite(good, (zip, m) => { using var w = zip.CreateEntry("model/9/secret.bin").Open(); w.WriteByte(1); }), "unexpected entry 'model/9/secret.bin'");
+        AssertRejected(ml, Rewrite(good, (_, m) => m["model"]!["children"]!["4"]!["entries"]!["constant.bin"] = "model/0/constant.bin"), "must be stored at 'model/4/constant.bin'");
     }
 
     [TestMethod]

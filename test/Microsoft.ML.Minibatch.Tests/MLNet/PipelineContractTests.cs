@@ -70,6 +70,9 @@ public sealed class PipelineContractTests
             Assert.AreEqual(3, outs[i].Score.Length);
             Assert.AreEqual(1f, outs[i].Score.Sum(), 1e-5f);
         }
+        var scoredSchema = fitted.Transform(data).Schema;
+        Assert.IsTrue(scoredSchema["Score"].HasSlotNames(3));
+        Assert.IsTrue(scoredSchema["PredictedLabel"].HasKeyValues(NumberDataViewType.Single));
         var metrics = ml.MulticlassClassification.Evaluate(fitted.Transform(data));
         Assert.AreEqual(1.0, metrics.MicroAccuracy);
         Assert.IsTrue(metrics.LogLossReduction > 0.5, metrics.LogLossReduction.ToString());
@@ -153,6 +156,16 @@ public sealed class PipelineContractTests
         var chain = ml.Transforms.NormalizeMinMax("Features").Append(trainer);
         var e3 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => chain.Fit(data));
         StringAssert.StartsWith(e3.Message, "Schema mismatch for label column 'Label': expected Key<UInt32>, got String");
+    }
+
+    [TestMethod]
+    public void StandInTrainer_PassesTheEstimatorChecks()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(30, 6));
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+        var invalid = ml.Data.LoadFromEnumerable(new[] { new TextLabel { Label = "x" } });
+        EstimatorChecks.Run(new CentroidTrainer(), keyed, invalid, "Schema mismatch for label column 'Label': expected Key<UInt32>, got String");
     }
 
     /// <summary>A transformer that is not a row-to-row mapper: the prediction engine must run it through a one-row view.</summary>

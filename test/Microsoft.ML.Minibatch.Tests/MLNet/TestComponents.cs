@@ -92,9 +92,9 @@ internal sealed class AddConstantTransformer : RowToRowTransformerBase
 }
 
 /// <summary>
-/// A stand-in for the minibatch trainer: a nearest-centroid classifier over Features with a key Label. It produces
-/// Score (softmax of negative squared distances, Vector&lt;Single, K&gt;, with score annotations and the label's
-/// key values as slot names) and PredictedLabel (Key&lt;UInt32, K&gt;, argmax + 1, carrying the key values).
+/// A stand-in for the minibatch trainer: a nearest-centroid classifier over Features with a key Label. It shows how a
+/// trainer plugs into the surface: schema checks with <see cref="SchemaErrors"/>, the output shape and columns from
+/// <see cref="MulticlassOutputColumns"/>, and persistence of the label column (with its key values) via WriteSchema.
 /// </summary>
 internal sealed class CentroidTrainer : IEstimator<CentroidTransformer>
 {
@@ -103,14 +103,7 @@ internal sealed class CentroidTrainer : IEstimator<CentroidTransformer>
         var label = SchemaErrors.CheckColumn(inputSchema, "label", "Label", "Key<UInt32>", c => c.IsKey && c.Kind == SchemaShape.Column.VectorKind.Scalar);
         SchemaErrors.CheckColumn(inputSchema, "feature", "Features", "Vector<Single>",
             c => c.Kind == SchemaShape.Column.VectorKind.Vector && c.ItemType.Equals(NumberDataViewType.Single));
-        var columns = inputSchema.ToList();
-        columns.Add(new SchemaShape.Column("Score", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false));
-        // Promise the label's key values on PredictedLabel, so that MapKeyToValue can follow in a chain.
-        var keyValues = label.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out var kv)
-            ? new SchemaShape(new[] { new SchemaShape.Column(kv.Name, kv.Kind, TextDataViewType.Instance, false) })
-            : null;
-        columns.Add(new SchemaShape.Column("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, keyValues));
-        return new SchemaShape(columns);
+        return MulticlassOutputColumns.GetOutputShape(inputSchema, label);
     }
 
     public CentroidTransformer Fit(IDataView input)
@@ -142,41 +135,10 @@ internal sealed class CentroidTrainer : IEstimator<CentroidTransformer>
         for (int c = 0; c < k; c++)
             for (int j = 0; j < d; j++)
                 centroids[c * d + j] = counts[c] == 0 ? 0 : (float)(sums[c, j] / counts[c]);
-        ReadOnlyMemory<char>[]? names = null;
-        (DataViewType Type, object Value)? keyValues = null;
-        if (label.HasKeyValues())
-        {
-            var kvType = (VectorDataViewType)label.Annotations.Schema[AnnotationUtils.Kinds.KeyValues].Type;
-            names = KeyValueTexts(label, kvType.ItemType.RawType);
-            keyValues = (kvType, KeyValuesBoxed(label, kvType.ItemType.RawType));
-        }
-        return new CentroidTransformer(k, d, centroids, names, keyValues);
-    }
-
-    private static object KeyValuesBoxed(DataViewSchema.Column label, Type raw)
-    {
-        if (raw == typeof(float))
-        {
-            VBuffer<float> v = default;
-            label.GetKeyValues(ref v);
-            return v;
-        }
-        VBuffer<ReadOnlyMemory<char>> t = default;
-        label.GetKeyValues(ref t);
-        return t;
-    }
-
-    private static ReadOnlyMemory<char>[] KeyValueTexts(DataViewSchema.Column label, Type raw)
-    {
-        if (raw == typeof(float))
-        {
-            VBuffer<float> v = default;
-            label.GetKeyValues(ref v);
-            return v.DenseValues().Select(f => f.ToString(System.Globalization.CultureInfo.InvariantCulture).AsMemory()).ToArray();
-        }
-        VBuffer<ReadOnlyMemory<char>> t = default;
-        label.GetKeyValues(ref t);
-        return t.DenseValues().ToArray();
+        // Keep the label column (type and key values) so that the transformer can rebuild its outputs after loading.
+        var labelSchema = new DataViewSchema.Builder();
+        labelSchema.AddColumn(label.Name, label.Type, label.Annotations);
+        return new CentroidTransformer(d, centroids, labelSchema.ToSchema()[0]);
     }
 }
 
@@ -186,16 +148,14 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
     private readonly int _k;
     private readonly int _d;
     private readonly float[] _centroids;
-    private readonly ReadOnlyMemory<char>[]? _names;
-    private readonly (DataViewType Type, object Value)? _keyValues;
+    private readonly DataViewSchema.Column _label;
 
-    public CentroidTransformer(int k, int d, float[] centroids, ReadOnlyMemory<char>[]? names, (DataViewType Type, object Value)? keyValues)
+    public CentroidTransformer(int d, float[] centroids, DataViewSchema.Column label)
     {
-        _k = k;
+        _k = (int)label.Type.GetKeyCount();
         _d = d;
         _centroids = centroids;
-        _names = names;
-        _keyValues = keyValues;
+        _label = label;
     }
 
     protected override RowMapperBase MakeRowMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
@@ -210,22 +170,7 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
             _p = p;
             _features = SchemaErrors.CheckColumn(inputSchema, "feature", "Features", "Vector<Single>",
                 t => t is VectorDataViewType { Size: > 0 } v && v.Size == p._d && v.ItemType.Equals(NumberDataViewType.Single));
-            var score = new DataViewSchema.Annotations.Builder();
-            score.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreColumnKind, TextDataViewType.Instance, AnnotationUtils.Const.ScoreColumnKind.MulticlassClassification.AsMemory());
-            score.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreValueKind, TextDataViewType.Instance, AnnotationUtils.Const.ScoreValueKind.Score.AsMemory());
-            var predicted = new DataViewSchema.Annotations.Builder();
-            if (p._names != null)
-            {
-                var names = p._names;
-                score.AddSlotNames(p._k, (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref dst));
-                if (p._keyValues is { } kv)
-                    ModelJson.AddBoxed(predicted, AnnotationUtils.Kinds.KeyValues, kv.Type, kv.Value);
-            }
-            OutputColumns = new[]
-            {
-                new DataViewSchema.DetachedColumn("Score", new VectorDataViewType(NumberDataViewType.Single, p._k), score.ToAnnotations()),
-                new DataViewSchema.DetachedColumn("PredictedLabel", new KeyDataViewType(typeof(uint), p._k), predicted.ToAnnotations()),
-            };
+            OutputColumns = MulticlassOutputColumns.Create(p._label, p._k);
         }
 
         public override IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; }
@@ -277,25 +222,17 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
 
     public sealed class Options
     {
-        public int K;
         public int D;
-        public string[]? Names;
-        public System.Text.Json.Nodes.JsonNode? KeyValuesType;
-        public System.Text.Json.Nodes.JsonNode? KeyValues;
     }
 
     public override void Save(ModelSaveContext ctx)
     {
         ctx.Kind = KindName;
-        ctx.SetOptions(new Options
-        {
-            K = _k,
-            D = _d,
-            Names = _names?.Select(n => n.ToString()).ToArray(),
-            KeyValuesType = _keyValues == null ? null : ModelJson.WriteType(_keyValues.Value.Type),
-            KeyValues = _keyValues == null ? null : ModelJson.WriteValue(_keyValues.Value.Type, _keyValues.Value.Value),
-        });
+        ctx.SetOptions(new Options { D = _d });
         ctx.WriteEntry("centroids.bin", System.Runtime.InteropServices.MemoryMarshal.AsBytes(_centroids.AsSpan()));
+        var label = new DataViewSchema.Builder();
+        label.AddColumn(_label.Name, _label.Type, _label.Annotations);
+        ctx.WriteSchema("label.json", label.ToSchema());
     }
 
     public sealed class Loader : IModelLoader
@@ -305,16 +242,12 @@ internal sealed class CentroidTransformer : RowToRowTransformerBase
         public ITransformer Load(ModelLoadContext ctx)
         {
             var o = ctx.GetOptions<Options>();
+            var label = ctx.ReadSchema("label.json");
+            if (label.Count != 1 || label[0].Type is not KeyDataViewType key) throw ctx.Error("label.json must hold one key column");
             var bytes = ctx.ReadEntry("centroids.bin");
-            if (bytes.Length != o.K * o.D * 4) throw ctx.Error("centroids.bin has the wrong size");
+            if (bytes.Length != (long)key.Count * o.D * 4) throw ctx.Error("centroids.bin has the wrong size");
             var centroids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-            (DataViewType, object)? keyValues = null;
-            if (o.KeyValuesType != null)
-            {
-                var type = ModelJson.ReadType(o.KeyValuesType);
-                keyValues = (type, ModelJson.ReadValue(type, o.KeyValues));
-            }
-            return new CentroidTransformer(o.K, o.D, centroids, o.Names?.Select(n => n.AsMemory()).ToArray(), keyValues);
+            return new CentroidTransformer(o.D, centroids, label[0]);
         }
     }
 }

@@ -92,23 +92,23 @@ public sealed class DataOperationsCatalog
 
     /// <summary>The first <paramref name="count"/> rows of <paramref name="input"/>.</summary>
     /// <param name="input">The data.</param>
-    /// <param name="count">The number of rows to keep (non-negative).</param>
+    /// <param name="count">The number of rows to keep (positive).</param>
     /// <returns>The view.</returns>
     public IDataView TakeRows(IDataView input, long count)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Must be greater than zero.");
         return new SkipTakeDataView(input, 0, count);
     }
 
     /// <summary>The rows of <paramref name="input"/> after the first <paramref name="count"/>.</summary>
     /// <param name="input">The data.</param>
-    /// <param name="count">The number of rows to skip (non-negative).</param>
+    /// <param name="count">The number of rows to skip (positive).</param>
     /// <returns>The view.</returns>
     public IDataView SkipRows(IDataView input, long count)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Must be greater than zero.");
         return new SkipTakeDataView(input, count, long.MaxValue);
     }
 
@@ -119,31 +119,33 @@ public sealed class DataOperationsCatalog
     /// <param name="input">The data.</param>
     /// <param name="seed">The seed; <see langword="null"/> draws one from the context.</param>
     /// <param name="shufflePoolSize">The pool size (positive); a pool at least as large as the data gives a uniform permutation.</param>
-    /// <param name="shuffleSource">Also ask the source for a random order when it can shuffle.</param>
+    /// <param name="shuffleSource">Also read the source in a random order when it can shuffle (<see cref="IDataView.CanShuffle"/>).</param>
     /// <returns>The view.</returns>
-    public IDataView ShuffleRows(IDataView input, int? seed = null, int shufflePoolSize = 1000, bool shuffleSource = false)
+    public IDataView ShuffleRows(IDataView input, int? seed = null, int shufflePoolSize = 1000, bool shuffleSource = true)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (shufflePoolSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(shufflePoolSize), shufflePoolSize, "The shuffle pool size must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(shufflePoolSize), shufflePoolSize, "Must be positive");
         return new ShuffleDataView(input, seed ?? Environment.NextSeed(), shufflePoolSize, shuffleSource);
     }
 
     /// <summary>
-    /// Reads <paramref name="input"/> once and serves it from memory afterwards (thread-safe; cursors may shuffle).
-    /// When <paramref name="columnsToPrefetch"/> is non-empty the data are read at once, otherwise on first use.
+    /// A lazy in-memory cache of <paramref name="input"/>: each column is read from the input the first time a cursor
+    /// asks for it, then served from memory (thread-safe; cursors may shuffle). <paramref name="columnsToPrefetch"/> are
+    /// cached whenever anything is read.
     /// </summary>
     /// <param name="input">The data.</param>
-    /// <param name="columnsToPrefetch">Columns to load immediately (every column is cached either way).</param>
+    /// <param name="columnsToPrefetch">Columns always cached with the first read.</param>
     /// <returns>The cached view.</returns>
     public IDataView Cache(IDataView input, params string[] columnsToPrefetch)
     {
         ArgumentNullException.ThrowIfNull(input);
         columnsToPrefetch ??= Array.Empty<string>();
-        foreach (var name in columnsToPrefetch)
-            if (input.Schema.GetColumnOrNull(name) == null)
-                throw new ArgumentOutOfRangeException(nameof(columnsToPrefetch), $"Column '{name}' not found");
-        return new CacheDataView(input, columnsToPrefetch.Length > 0);
+        var prefetch = new int[columnsToPrefetch.Length];
+        for (int i = 0; i < prefetch.Length; i++)
+            prefetch[i] = (input.Schema.GetColumnOrNull(columnsToPrefetch[i])
+                ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(columnsToPrefetch), "prefetch", columnsToPrefetch[i])).Index;
+        return new CacheDataView(input, prefetch);
     }
 
     /// <summary>
@@ -182,5 +184,62 @@ public sealed class DataOperationsCatalog
             return () => value() < testFraction == test;
         });
         return new TrainTestData(Side(test: false), Side(test: true));
+    }
+
+    /// <summary>
+    /// Keeps the rows whose value in <paramref name="columnName"/> (a number column) lies in [<paramref name="lowerBound"/>,
+    /// <paramref name="upperBound"/>); NaN values are dropped.
+    /// </summary>
+    /// <param name="input">The data.</param>
+    /// <param name="columnName">The column to test.</param>
+    /// <param name="lowerBound">The inclusive lower bound.</param>
+    /// <param name="upperBound">The exclusive upper bound.</param>
+    /// <returns>The filtered view.</returns>
+    public IDataView FilterRowsByColumn(IDataView input, string columnName, double lowerBound = double.NegativeInfinity, double upperBound = double.PositiveInfinity)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (string.IsNullOrEmpty(columnName))
+            throw new ArgumentOutOfRangeException(nameof(columnName), "columnName cannot be null or empty");
+        // ML.NET's wording, kept as is.
+        if (!(lowerBound < upperBound))
+            throw new ArgumentOutOfRangeException(nameof(upperBound), "Must be less than lowerBound");
+        var column = input.Schema[columnName];
+        if (column.Type is not NumberDataViewType)
+            throw SchemaErrors.ExceptSchemaMismatch(nameof(columnName), "filter", columnName, "number", column.Type.ToString()!);
+        return new FilterDataView(input, new[] { column }, cursor =>
+        {
+            var value = RowValues.MakeDoubleGetter(cursor, column);
+            return () =>
+            {
+                double v = value();
+                return v >= lowerBound && v < upperBound;
+            };
+        });
+    }
+
+    /// <summary>
+    /// Drops the rows with a missing value in any of <paramref name="columns"/>: NaN for floating point (any slot of a
+    /// vector), key 0 for keys. Other types have no missing value.
+    /// </summary>
+    /// <param name="input">The data.</param>
+    /// <param name="columns">The columns to test (at least one).</param>
+    /// <returns>The filtered view.</returns>
+    public IDataView FilterRowsByMissingValues(IDataView input, params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (columns == null || columns.Length == 0)
+            throw new ArgumentOutOfRangeException(nameof(columns), "At least one column is required.");
+        var selected = columns.Select(name => input.Schema.GetColumnOrNull(name)
+            ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(columns), "filter", name)).ToArray();
+        return new FilterDataView(input, selected, cursor =>
+        {
+            var tests = selected.Select(c => RowValues.MakeIsMissing(cursor, c)).ToArray();
+            return () =>
+            {
+                foreach (var t in tests)
+                    if (t()) return false;
+                return true;
+            };
+        });
     }
 }

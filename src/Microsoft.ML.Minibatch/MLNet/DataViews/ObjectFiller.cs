@@ -18,7 +18,8 @@ internal sealed class ObjectFiller<T>
             if (column == null)
             {
                 if (ignoreMissingColumns) continue;
-                throw new ArgumentOutOfRangeException(nameof(schema), $"Could not find column '{c.ColumnName}'");
+                // ML.NET reports this with an empty role: "Could not find  column 'X'".
+                throw SchemaErrors.ExceptSchemaMismatch("Schema", "", c.ColumnName);
             }
             if (!TypeMapping.IsCompatible(c.ColumnType!, column.Value.Type))
                 throw new InvalidOperationException(

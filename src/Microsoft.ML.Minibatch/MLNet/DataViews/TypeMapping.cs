@@ -26,7 +26,7 @@ internal static class TypeMapping
         else
         {
             item = PrimitiveFromClr(itemClr)
-                ?? throw new InvalidOperationException($"Could not determine an IDataView type for member {member.Name} of type {memberType.Name}.");
+                ?? throw new ArgumentOutOfRangeException("rawType", $"Could not determine an IDataView type for member {member.Name}");
         }
         if (!isVector)
         {

@@ -8,14 +8,15 @@ internal static class MulticlassEvaluator
     public static MulticlassClassificationMetrics Evaluate(IDataView data, string labelName, string scoreName, string predictedLabelName, int topK)
     {
         var schema = data.Schema;
-        var score = schema.GetColumnOrNull(scoreName) ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(data), "score", scoreName);
+        // Missing role columns are reported as ML.NET's role mapping does: "Label column 'Label' not found".
+        var score = schema.GetColumnOrNull(scoreName) ?? throw NotFound("Score", scoreName);
         if (score.Type is not VectorDataViewType scoreType || scoreType.Size < 2 || !scoreType.ItemType.Equals(NumberDataViewType.Single))
             throw SchemaErrors.ExceptSchemaMismatch(nameof(data), "score", scoreName, "vector of two or more items of type Single", score.Type.ToString()!);
-        var label = schema.GetColumnOrNull(labelName) ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(data), "label", labelName);
+        var label = schema.GetColumnOrNull(labelName) ?? throw NotFound("Label", labelName);
         if (!label.Type.Equals(NumberDataViewType.Single) && !(label.Type is KeyDataViewType))
             throw SchemaErrors.ExceptSchemaMismatch(nameof(data), "label", labelName, "Single or KeyType", label.Type.ToString()!);
         if (schema.GetColumnOrNull(predictedLabelName) == null)
-            throw SchemaErrors.ExceptSchemaMismatch(nameof(data), "predicted label", predictedLabelName);
+            throw NotFound("PredictedLabel", predictedLabelName);
 
         int k = scoreType.Size;
         var classNames = ClassNames(score, k);
@@ -127,6 +128,9 @@ internal static class MulticlassEvaluator
         return new MulticlassClassificationMetrics(micro, macro, logLossMean, reduction, topK, topKAll, perClass,
             new ConfusionMatrix(confusion, classNames));
     }
+
+    private static ArgumentOutOfRangeException NotFound(string role, string name)
+        => new("schema", $"{role} column '{name}' not found");
 
     private static string[] ClassNames(DataViewSchema.Column score, int k)
     {

@@ -99,6 +99,14 @@ internal static class ModelFile
                 throw new InvalidDataException($"Model file '{fileName}': {ManifestName} is not valid JSON: {e.Message}", e);
             }
 
+            try
+            {
+                ModelJson.CheckProperties(manifest, ManifestName, "format", "formatVersion", "libraryVersion", "inputSchema", "model");
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"Model file '{fileName}': {e.Message}.", e);
+            }
             string format = manifest["format"] is JsonValue fv && fv.TryGetValue(out string? f) ? f : "";
             if (format != FormatName)
                 throw new InvalidDataException($"Model file '{fileName}': {ManifestName} does not describe a {FormatName} (format is '{format}').");
@@ -122,6 +130,7 @@ internal static class ModelFile
 
             if (manifest["model"] is not JsonObject model)
                 throw new InvalidDataException($"Model file '{fileName}': {ManifestName} has no model.");
+            CheckArchiveEntries(archive, model, fileName);
             try
             {
                 return ModelLoadContext.LoadComponent(archive, fileName, "model", model);
@@ -132,6 +141,48 @@ internal static class ModelFile
                 throw new InvalidDataException($"Model file '{fileName}': {e.Message}", e);
             }
         }
+    }
+
+    /// <summary>Every file of the archive must be the manifest or an entry listed by a component, under that component's directory.</summary>
+    private static void CheckArchiveEntries(ZipArchive archive, JsonObject model, string fileName)
+    {
+        var listed = new HashSet<string>(StringComparer.Ordinal) { ManifestName };
+        void Collect(JsonObject node, string directory)
+        {
+            if (node["entries"] is JsonObject entries)
+            {
+                foreach (var (name, value) in entries)
+                {
+                    string expected = directory + name;
+                    if (value is not JsonValue v || !v.TryGetValue(out string? path) || path != expected)
+                        throw new InvalidDataException($"Model file '{fileName}': entry '{name}' of stage '{directory.TrimEnd('/')}' must be stored at '{expected}'.");
+                    if (archive.GetEntry(path) == null)
+                        throw new InvalidDataException($"Model file '{fileName}': entry '{path}' is listed in the manifest but missing from the archive.");
+                    listed.Add(path);
+                }
+            }
+            else if (node["entries"] != null)
+            {
+                throw new InvalidDataException($"Model file '{fileName}': the entries of stage '{directory.TrimEnd('/')}' must be an object.");
+            }
+            if (node["children"] is JsonObject children)
+            {
+                foreach (var (name, child) in children)
+                {
+                    if (child is not JsonObject c)
+                        throw new InvalidDataException($"Model file '{fileName}': stage '{directory + name}' must be an object.");
+                    Collect(c, directory + name + "/");
+                }
+            }
+            else if (node["children"] != null)
+            {
+                throw new InvalidDataException($"Model file '{fileName}': the children of stage '{directory.TrimEnd('/')}' must be an object.");
+            }
+        }
+        Collect(model, RootDirectory);
+        foreach (var entry in archive.Entries)
+            if (!listed.Contains(entry.FullName))
+                throw new InvalidDataException($"Model file '{fileName}': unexpected entry '{entry.FullName}' not described by the manifest.");
     }
 
     public static ITransformer Read(string filePath, out DataViewSchema? inputSchema)

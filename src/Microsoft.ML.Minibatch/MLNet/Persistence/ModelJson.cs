@@ -13,6 +13,8 @@ internal static class ModelJson
     {
         IncludeFields = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // A field this library does not know means a file it does not understand.
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter() },
         WriteIndented = false,
     };
@@ -25,6 +27,14 @@ internal static class ModelJson
                 throw new ArgumentException($"Entry name '{name}' may contain only letters, digits, '.', '-' and '_'.", paramName);
         if (name is "." or "..")
             throw new ArgumentException($"Entry name '{name}' is reserved.", paramName);
+    }
+
+    /// <summary>Throws <see cref="FormatException"/> if <paramref name="o"/> has a property outside <paramref name="allowed"/>.</summary>
+    public static void CheckProperties(JsonObject o, string what, params string[] allowed)
+    {
+        foreach (var property in o)
+            if (Array.IndexOf(allowed, property.Key) < 0)
+                throw new FormatException($"{what} has an unknown property '{property.Key}'");
     }
 
     // ---- types ----

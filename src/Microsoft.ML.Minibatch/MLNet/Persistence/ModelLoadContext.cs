@@ -83,6 +83,26 @@ public sealed class ModelLoadContext
         return buffer.ToArray();
     }
 
+    /// <summary>Reads a schema written by <see cref="ModelSaveContext.WriteSchema"/>; throws <see cref="InvalidDataException"/> if it is malformed.</summary>
+    /// <param name="name">The entry name.</param>
+    /// <returns>The schema.</returns>
+    public DataViewSchema ReadSchema(string name)
+    {
+        var bytes = ReadEntry(name);
+        try
+        {
+            return ModelJson.ReadSchema(JsonNode.Parse(bytes));
+        }
+        catch (JsonException e)
+        {
+            throw Error($"entry '{name}' is not valid JSON: {e.Message}");
+        }
+        catch (FormatException e)
+        {
+            throw Error($"entry '{name}': {e.Message}");
+        }
+    }
+
     /// <summary>The names of the nested components, in the order they were saved.</summary>
     public IReadOnlyList<string> SubModelNames
         => _node["children"] is JsonObject children ? children.Select(p => p.Key).ToArray() : Array.Empty<string>();
@@ -117,6 +137,9 @@ public sealed class ModelLoadContext
     {
         if (node["kind"] is not JsonValue kindValue || !kindValue.TryGetValue(out string? kind) || string.IsNullOrEmpty(kind))
             throw new InvalidDataException($"Model file '{fileName}': stage '{path}' has no kind.");
+        foreach (var property in node)
+            if (property.Key is not ("kind" or "options" or "entries" or "children"))
+                throw new InvalidDataException($"Model file '{fileName}': stage '{path}' has an unknown property '{property.Key}'.");
         var loader = FindLoader(kind)
             ?? throw new InvalidDataException($"Model file '{fileName}': stage '{path}' has unknown kind '{kind}'.");
         var ctx = new ModelLoadContext(archive, fileName, path, node, kind);

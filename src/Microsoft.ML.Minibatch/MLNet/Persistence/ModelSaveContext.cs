@@ -73,6 +73,20 @@ public sealed class ModelSaveContext
         return _archive.CreateEntry(path, CompressionLevel.Optimal).Open();
     }
 
+    /// <summary>
+    /// Writes <paramref name="schema"/> (column names, types and annotation values) as the JSON entry
+    /// <paramref name="name"/>; read it back with <see cref="ModelLoadContext.ReadSchema"/>. Useful to keep, for
+    /// example, the training label column with its key values.
+    /// </summary>
+    /// <param name="name">The entry name.</param>
+    /// <param name="schema">The schema to store.</param>
+    public void WriteSchema(string name, DataViewSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var json = ModelJson.WriteSchema(schema).ToJsonString();
+        WriteEntry(name, System.Text.Encoding.UTF8.GetBytes(json));
+    }
+
     /// <summary>Saves a nested component (for example a stage of a chain) under <paramref name="name"/>.</summary>
     /// <param name="name">The child name, unique within this component.</param>
     /// <param name="component">The component.</param>

@@ -7,20 +7,23 @@ public sealed class EstimatorChain<TLastTransformer> : IEstimator<TransformerCha
 {
     private readonly IEstimator<ITransformer>[] _estimators;
     private readonly TransformerScope[] _scopes;
+    private readonly bool[] _cacheAfter;
 
     /// <summary>Creates an empty chain.</summary>
     public EstimatorChain()
     {
         _estimators = Array.Empty<IEstimator<ITransformer>>();
         _scopes = Array.Empty<TransformerScope>();
+        _cacheAfter = Array.Empty<bool>();
         LastEstimator = null!;
     }
 
-    private EstimatorChain(IEstimator<ITransformer>[] estimators, TransformerScope[] scopes)
+    private EstimatorChain(IEstimator<ITransformer>[] estimators, TransformerScope[] scopes, bool[] cacheAfter)
     {
         _estimators = estimators;
         _scopes = scopes;
-        LastEstimator = (IEstimator<TLastTransformer>)estimators[^1];
+        _cacheAfter = cacheAfter;
+        LastEstimator = estimators.Length == 0 ? null! : (IEstimator<TLastTransformer>)estimators[^1];
     }
 
     /// <summary>The last estimator (null for an empty chain).</summary>
@@ -35,7 +38,22 @@ public sealed class EstimatorChain<TLastTransformer> : IEstimator<TransformerCha
         where TNewTrans : class, ITransformer
     {
         ArgumentNullException.ThrowIfNull(estimator);
-        return new EstimatorChain<TNewTrans>(_estimators.Append(estimator).ToArray(), _scopes.Append(scope).ToArray());
+        return new EstimatorChain<TNewTrans>(_estimators.Append(estimator).ToArray(), _scopes.Append(scope).ToArray(), _cacheAfter.Append(false).ToArray());
+    }
+
+    /// <summary>
+    /// Returns a new chain whose training data, from this point on, is cached in memory: while fitting, the output of
+    /// the estimators so far is read once and the following estimators read it from memory.
+    /// </summary>
+    /// <param name="env">The context (kept for ML.NET's signature).</param>
+    /// <returns>The chain with a cache checkpoint.</returns>
+    public EstimatorChain<TLastTransformer> AppendCacheCheckpoint(MLContext env)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        if (_estimators.Length == 0) return this;
+        var cache = _cacheAfter.ToArray();
+        cache[^1] = true;
+        return new EstimatorChain<TLastTransformer>(_estimators, _scopes, cache);
     }
 
     /// <inheritdoc/>
@@ -50,7 +68,10 @@ public sealed class EstimatorChain<TLastTransformer> : IEstimator<TransformerCha
         {
             transformers[i] = _estimators[i].Fit(data);
             if (i < _estimators.Length - 1)
+            {
                 data = transformers[i].Transform(data);
+                if (_cacheAfter[i]) data = new CacheDataView(data, Array.Empty<int>());
+            }
         }
         return new TransformerChain<TLastTransformer>(transformers, _scopes);
     }

@@ -32,4 +32,16 @@ public static class LearningPipelineExtensions
         ArgumentNullException.ThrowIfNull(transformer);
         return new TransformerChain<TTrans>(start, transformer);
     }
+
+    /// <summary>Chains <paramref name="start"/> with a cache checkpoint after it (see <see cref="EstimatorChain{TLastTransformer}.AppendCacheCheckpoint"/>).</summary>
+    /// <typeparam name="TTrans">The transformer type of <paramref name="start"/>.</typeparam>
+    /// <param name="start">The estimator whose output is cached while fitting what follows.</param>
+    /// <param name="env">The context.</param>
+    /// <returns>The chain.</returns>
+    public static EstimatorChain<TTrans> AppendCacheCheckpoint<TTrans>(this IEstimator<TTrans> start, MLContext env)
+        where TTrans : class, ITransformer
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return new EstimatorChain<TTrans>().Append(start).AppendCacheCheckpoint(env);
+    }
 }

@@ -127,6 +127,7 @@ public sealed class NormalizingTransformer : RowToRowTransformerBase
     internal static NormalizingTransformer Load(ModelLoadContext ctx)
     {
         var o = ctx.Options as JsonObject ?? throw ctx.Error("options are missing");
+        ModelJson.CheckProperties(o, "options", "outputColumnName", "inputColumnName", "type", "scale", "offset");
         var type = ModelJson.ReadType(o["type"]);
         if (!NormalizingEstimator.IsValid(type)) throw ctx.Error($"type {type} cannot be normalized");
         int size = type is VectorDataViewType v ? v.Size : 1;

@@ -82,6 +82,7 @@ public sealed class ValueToKeyMappingTransformer : RowToRowTransformerBase
     internal static ValueToKeyMappingTransformer Load(ModelLoadContext ctx)
     {
         var o = ctx.Options as System.Text.Json.Nodes.JsonObject ?? throw ctx.Error("options are missing");
+        ModelJson.CheckProperties(o, "options", "outputColumnName", "inputColumnName", "itemType", "addKeyValueAnnotationsAsText", "terms");
         var output = ModelJson.ReadString(o, "outputColumnName");
         var input = ModelJson.ReadString(o, "inputColumnName");
         var item = ModelJson.ReadType(o["itemType"]) as PrimitiveDataViewType;
