@@ -356,6 +356,34 @@ internal static class GemmKernels
             return;
         }
 
+        if (Avx.IsSupported)
+        {
+            // Fault-suppressing masked loads read only the valid columns and yield zeros for the padding, so a
+            // partial sliver costs a few vector operations per row instead of a scalar loop.
+            for (int p = 0; p < count; p++, src += ld, d += width)
+            {
+                int j = 0;
+                for (; j + 8 <= width; j += 8)
+                {
+                    Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices + Vector256.Create(j), Vector256.Create(valid)).AsSingle();
+                    Avx.Store(d + j, Avx.MaskLoad(src + j, mask));
+                }
+
+                for (; j + 4 <= width; j += 4)
+                {
+                    Vector128<float> mask = Vector128.LessThan(Vector128<int>.Indices + Vector128.Create(j), Vector128.Create(valid)).AsSingle();
+                    Sse.Store(d + j, Avx.MaskLoad(src + j, mask));
+                }
+
+                for (; j < width; j++)
+                {
+                    d[j] = j < valid ? src[j] : 0f;
+                }
+            }
+
+            return;
+        }
+
         for (int p = 0; p < count; p++, src += ld, d += width)
         {
             int j = 0;
