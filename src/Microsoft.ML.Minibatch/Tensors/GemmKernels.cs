@@ -282,19 +282,38 @@ internal static class GemmKernels
         {
             float* src = t + r * ldt;
             float* dst = c + r * ldc;
-            if (add)
+            int j = 0;
+            if (Avx.IsSupported)
             {
-                for (int j = 0; j < nr; j++)
+                // Masked loads and stores touch only the nr columns that exist in C.
+                for (; j < nr && j + 8 <= ldt; j += 8)
                 {
-                    dst[j] += src[j];
+                    Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices + Vector256.Create(j), Vector256.Create(nr)).AsSingle();
+                    Vector256<float> v = Avx.LoadVector256(src + j);
+                    if (add)
+                    {
+                        v = Avx.MaskLoad(dst + j, mask) + v;
+                    }
+
+                    Avx.MaskStore(dst + j, mask, v);
+                }
+
+                for (; j < nr && j + 4 <= ldt; j += 4)
+                {
+                    Vector128<float> mask = Vector128.LessThan(Vector128<int>.Indices + Vector128.Create(j), Vector128.Create(nr)).AsSingle();
+                    Vector128<float> v = Sse.LoadVector128(src + j);
+                    if (add)
+                    {
+                        v = Avx.MaskLoad(dst + j, mask) + v;
+                    }
+
+                    Avx.MaskStore(dst + j, mask, v);
                 }
             }
-            else
+
+            for (; j < nr; j++)
             {
-                for (int j = 0; j < nr; j++)
-                {
-                    dst[j] = src[j];
-                }
+                dst[j] = add ? dst[j] + src[j] : src[j];
             }
         }
     }
