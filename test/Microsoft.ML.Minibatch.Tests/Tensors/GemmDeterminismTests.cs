@@ -187,12 +187,14 @@ public sealed class GemmDeterminismTests
     [TestMethod]
     public void MaxThreads_below_one_is_rejected_naming_the_value()
     {
-        int saved = ComputeOptions.MaxThreads;
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ComputeOptions.MaxThreads = 0);
         Assert.AreEqual(0, ex.ActualValue);
         StringAssert.Contains(ex.Message, "got 0");
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ComputeOptions.MaxThreads = -4);
-        Assert.AreEqual(saved, ComputeOptions.MaxThreads, "a rejected value must not be stored");
+        var negative = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ComputeOptions.MaxThreads = -4);
+        Assert.AreEqual(-4, negative.ActualValue);
+
+        // Other test classes may set MaxThreads concurrently, so only check that no rejected value got stored.
+        Assert.IsGreaterThanOrEqualTo(1, ComputeOptions.MaxThreads);
     }
 
     private static void AssertBitwiseEqual(float[] expected, float[] actual, string what)
