@@ -165,7 +165,11 @@ public sealed class GemmDeterminismTests
                 Gemm.ForcedPath = path;
                 try
                 {
-                    // Warm-up: the first call on a thread may size its packing buffers and start the workers.
+                    // Warm-up: the first call on a thread sizes its packing buffers (forced whole onto this thread,
+                    // since a split call may leave all chunks to the workers), the next may start the workers.
+                    Gemm.ForcedChunks = 1;
+                    Gemm.Multiply(a, ta, b, tb, c, m, n, k, acc);
+                    Gemm.ForcedChunks = 0;
                     Gemm.Multiply(a, ta, b, tb, c, m, n, k, acc);
                     long before = GC.GetAllocatedBytesForCurrentThread();
                     for (int i = 0; i < 5; i++)
@@ -179,6 +183,7 @@ public sealed class GemmDeterminismTests
                 finally
                 {
                     Gemm.ForcedPath = GemmPath.Auto;
+                    Gemm.ForcedChunks = 0;
                 }
             }
         }
