@@ -5,9 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Microsoft.ML.Minibatch.Tensors;
 
 /// <summary>
-/// Micro-kernels and panel packing of <see cref="Gemm"/>. Every kernel computes each output element as one
-/// fixed sequence of multiply-adds over k (p = 0, 1, …), whatever tile, block or thread the element falls in,
-/// which is what makes the result independent of the thread count.
+/// Micro-kernels and panel packing of <see cref="Gemm"/>. For a given path and k, every output element is
+/// computed by one fixed sequence of operations (multiply-adds in order of p within each k-slice, or, in the dot
+/// kernels, per-lane multiply-adds followed by a fixed reduction tree), whatever tile, block or thread the
+/// element falls in: that is what makes the result independent of the thread count. The register tiles are
+/// unrolled by hand so that every accumulator is a separate local the JIT keeps in a register.
 /// </summary>
 [SkipLocalsInit]
 internal static class GemmKernels
