@@ -11,7 +11,7 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA
         new("bwd dH = dY·W2", 64, 50, 10, false, false, false),
         new("bwd dW1 += dHᵀ·X", 50, 784, 64, true, false, true),
         new("bwd dW2 += dYᵀ·H", 10, 50, 64, true, false, true),
-        new("large 128×784·784×800", 128, 800, 784, false, false, false),
+        new("large 128×784×800", 128, 800, 784, false, false, false),
         new("large 1024³", 1024, 1024, 1024, false, false, false),
     ];
 

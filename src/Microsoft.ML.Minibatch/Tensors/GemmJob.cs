@@ -170,8 +170,11 @@ internal unsafe struct GemmJob
         int kcMax = (k + kBlocks - 1) / kBlocks;
         int mcCap = Math.Min(mcMax, (m + mr - 1) / mr * mr);
         int ncCap = Math.Min(NC / nr * nr, (n + nr - 1) / nr * nr);
-        float* packA = Buffer(ref t_packA, mcCap * kcMax);
-        float* packB = Buffer(ref t_packB, ncCap * kcMax);
+
+        // Buffers sized for the whole call, not this chunk, so that the same call needs no new buffer whether it
+        // runs split or, when the workers are busy, whole on this thread.
+        float* packA = Buffer(ref t_packA, Math.Min(mcMax, (M + mr - 1) / mr * mr) * kcMax);
+        float* packB = Buffer(ref t_packB, Math.Min(NC / nr * nr, (N + nr - 1) / nr * nr) * kcMax);
 
         for (int jc = 0; jc < n; jc += ncCap)
         {

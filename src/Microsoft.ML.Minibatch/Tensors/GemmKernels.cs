@@ -5,9 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Microsoft.ML.Minibatch.Tensors;
 
 /// <summary>
-/// Micro-kernels and panel packing of <see cref="Gemm"/>. Every kernel computes each output element as one
-/// fixed sequence of multiply-adds over k (p = 0, 1, …), whatever tile, block or thread the element falls in,
-/// which is what makes the result independent of the thread count.
+/// Micro-kernels and panel packing of <see cref="Gemm"/>. For a given path and k, every output element is
+/// computed by one fixed sequence of operations (multiply-adds in order of p within each k-slice, or, in the dot
+/// kernels, per-lane multiply-adds followed by a fixed reduction tree), whatever tile, block or thread the
+/// element falls in: that is what makes the result independent of the thread count. The register tiles are
+/// unrolled by hand so that every accumulator is a separate local the JIT keeps in a register.
 /// </summary>
 [SkipLocalsInit]
 internal static class GemmKernels
@@ -282,19 +284,38 @@ internal static class GemmKernels
         {
             float* src = t + r * ldt;
             float* dst = c + r * ldc;
-            if (add)
+            int j = 0;
+            if (Avx.IsSupported)
             {
-                for (int j = 0; j < nr; j++)
+                // Masked loads and stores touch only the nr columns that exist in C.
+                for (; j < nr && j + 8 <= ldt; j += 8)
                 {
-                    dst[j] += src[j];
+                    Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices + Vector256.Create(j), Vector256.Create(nr)).AsSingle();
+                    Vector256<float> v = Avx.LoadVector256(src + j);
+                    if (add)
+                    {
+                        v = Avx.MaskLoad(dst + j, mask) + v;
+                    }
+
+                    Avx.MaskStore(dst + j, mask, v);
+                }
+
+                for (; j < nr && j + 4 <= ldt; j += 4)
+                {
+                    Vector128<float> mask = Vector128.LessThan(Vector128<int>.Indices + Vector128.Create(j), Vector128.Create(nr)).AsSingle();
+                    Vector128<float> v = Sse.LoadVector128(src + j);
+                    if (add)
+                    {
+                        v = Avx.MaskLoad(dst + j, mask) + v;
+                    }
+
+                    Avx.MaskStore(dst + j, mask, v);
                 }
             }
-            else
+
+            for (; j < nr; j++)
             {
-                for (int j = 0; j < nr; j++)
-                {
-                    dst[j] = src[j];
-                }
+                dst[j] = add ? dst[j] + src[j] : src[j];
             }
         }
     }
@@ -351,6 +372,34 @@ internal static class GemmKernels
             for (int p = 0; p < count; p++, src += ld, d += width)
             {
                 Unsafe.CopyBlockUnaligned(d, src, (uint)(width * sizeof(float)));
+            }
+
+            return;
+        }
+
+        if (Avx.IsSupported)
+        {
+            // Fault-suppressing masked loads read only the valid columns and yield zeros for the padding, so a
+            // partial sliver costs a few vector operations per row instead of a scalar loop.
+            for (int p = 0; p < count; p++, src += ld, d += width)
+            {
+                int j = 0;
+                for (; j + 8 <= width; j += 8)
+                {
+                    Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices + Vector256.Create(j), Vector256.Create(valid)).AsSingle();
+                    Avx.Store(d + j, Avx.MaskLoad(src + j, mask));
+                }
+
+                for (; j + 4 <= width; j += 4)
+                {
+                    Vector128<float> mask = Vector128.LessThan(Vector128<int>.Indices + Vector128.Create(j), Vector128.Create(valid)).AsSingle();
+                    Sse.Store(d + j, Avx.MaskLoad(src + j, mask));
+                }
+
+                for (; j < width; j++)
+                {
+                    d[j] = j < valid ? src[j] : 0f;
+                }
             }
 
             return;
