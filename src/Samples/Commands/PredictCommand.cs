@@ -29,7 +29,9 @@ internal static class PredictCommand
             long count = rows.GetRowCount() ?? long.MaxValue;
             if (n >= count)
                 throw new ArgumentOutOfRangeException("--index", n, $"--index {n} is past the last row ({count - 1}) of the {parse.GetValue(split)} split.");
-            var scored = transformer.Transform(ml.Data.TakeRows(ml.Data.SkipRows(rows, n), 1));
+            // ML.NET's SkipRows refuses a count of zero, so the first row needs no skip.
+            var from = n > 0 ? ml.Data.SkipRows(rows, n) : rows;
+            var scored = transformer.Transform(ml.Data.TakeRows(from, 1));
             var schema = scored.Schema;
             float[] pixels = Array.Empty<float>(), scores = Array.Empty<float>();
             uint label = 0, predicted = 0;
