@@ -1,3 +1,4 @@
+using System.Numerics;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Transforms;
@@ -68,50 +69,35 @@ public sealed class NormalizingEstimator : IEstimator<NormalizingTransformer>
             if (isFloat)
             {
                 // Single columns are normalized in single precision, as ML.NET does.
-                ComputeSingle((float)max[i], (float)min[i], _fixZero, out float s, out float o);
+                Compute((float)max[i], (float)min[i], _fixZero, out float s, out float o);
                 scale[i] = s;
                 offset[i] = o;
             }
             else
             {
-                ComputeDouble(max[i], min[i], _fixZero, out scale[i], out offset[i]);
+                Compute(max[i], min[i], _fixZero, out scale[i], out offset[i]);
             }
         }
         return new NormalizingTransformer(_outputColumnName, _inputColumnName, column.Type, scale, offset);
     }
 
-    private static void ComputeSingle(float max, float min, bool fixZero, out float scale, out float offset)
+    // Computed in the column's own type (float or double), as ML.NET does, so the scale rounds the same way.
+    private static void Compute<T>(T max, T min, bool fixZero, out T scale, out T offset)
+        where T : IFloatingPointIeee754<T>
     {
-        offset = 0;
+        offset = T.Zero;
         if (max <= min)
         {
-            scale = 0;
+            scale = T.Zero;
             return;
         }
         if (fixZero)
         {
-            scale = 1 / Math.Max(Math.Abs(max), Math.Abs(min));
+            scale = T.One / T.Max(T.Abs(max), T.Abs(min));
             return;
         }
-        scale = 1 / (max - min);
-        offset = scale == 0 ? 0 : min;
-    }
-
-    private static void ComputeDouble(double max, double min, bool fixZero, out double scale, out double offset)
-    {
-        offset = 0;
-        if (max <= min)
-        {
-            scale = 0;
-            return;
-        }
-        if (fixZero)
-        {
-            scale = 1 / Math.Max(Math.Abs(max), Math.Abs(min));
-            return;
-        }
-        scale = 1 / (max - min);
-        offset = scale == 0 ? 0 : min;
+        scale = T.One / (max - min);
+        offset = scale == T.Zero ? T.Zero : min;
     }
 
     private static Action<double[], double[]> ScalarAccumulator<T>(DataViewRow row, DataViewSchema.Column column, Func<T, double> toDouble)
