@@ -8,4 +8,5 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 return CommandLineHost.Run(root, args);
