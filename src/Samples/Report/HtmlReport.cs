@@ -209,7 +209,7 @@ internal static class HtmlReport
         :root { color-scheme: light; --ink: #1d2330; --muted: #5f6b7a; --line: #d9dee5; --panel: #f6f8fa; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; color: var(--ink); background: #fff; }
-        main { max-width: 1200px; margin: 0 auto; padding: 24px 32px 48px; }
+        main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 48px; }
         h1 { font-size: 26px; margin: 0 0 14px; }
         h1 .file { font-weight: 400; color: var(--muted); font-size: 18px; margin-left: 8px; }
         h2 { font-size: 19px; margin: 30px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
@@ -230,7 +230,7 @@ internal static class HtmlReport
         table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
         th, td { padding: 4px 8px; }
         th { font-weight: 600; }
-        table.confusion td { width: 40px; height: 32px; text-align: center; border: 1px solid #fff; font-size: 13px; }
+        table.confusion td { width: 36px; height: 32px; text-align: center; border: 1px solid #fff; font-size: 13px; }
         table.confusion td.light { color: #fff; }
         table.confusion td.miss { color: #6b1a1a; }
         table.confusion td.miss.light { color: #fff; }
@@ -239,10 +239,10 @@ internal static class HtmlReport
         td.num { text-align: right; }
         td.small { font-size: 12px; color: var(--muted); }
         table.per-class td, table.per-class th { border-bottom: 1px solid var(--line); }
-        .bar { display: inline-block; width: 80px; height: 10px; background: #eef1f4; border-radius: 5px; overflow: hidden; vertical-align: middle; margin-right: 8px; }
+        .bar { display: inline-block; width: 70px; height: 10px; background: #eef1f4; border-radius: 5px; overflow: hidden; vertical-align: middle; margin-right: 8px; }
         .bar span { display: block; height: 100%; }
         span.num { display: inline-block; width: 64px; text-align: right; font-size: 13px; }
-        .digits { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 12px; }
+        .digits { display: grid; grid-template-columns: repeat(8, minmax(0, 1fr)); gap: 12px; }
         figure.digit { margin: 0; padding: 8px; border: 1px solid var(--line); border-radius: 8px; text-align: center; background: #fff; }
         figure.digit img { image-rendering: pixelated; display: block; margin: 0 auto 6px; border: 1px solid #eef1f4; }
         figcaption { font-size: 13px; color: var(--muted); line-height: 1.35; }
