@@ -18,7 +18,7 @@ public static class EngineLoop
         var xValid = Tensor.FromArray(valid.Features, valid.Count, valid.FeatureCount);
         var yValid = new IntTensor(valid.Labels.Select(b => (int)b).ToArray());
 
-        var generator = new Generator(1);                                    // torch.manual_seed(1)
+        var generator = new Generator(1); // torch.manual_seed(1)
         var model = new Sequential(new Linear(784, 50, generator: generator), new ReLU(), new Linear(50, 10, generator: generator));
         var optimizer = new Sgd(model.Parameters(), learningRate: 0.5);
         var loaders = DataLoaders.Create(new TensorDataset(x, y), new TensorDataset(xValid, yValid), batchSize: 64, generator);
