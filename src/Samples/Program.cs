@@ -8,4 +8,6 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(ExampleCommand.Create());
 return CommandLineHost.Run(root, args);

@@ -6,8 +6,10 @@ using System.Text.Json;
 using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Optim;
+using Microsoft.ML.Minibatch.Samples.Progress;
 using Microsoft.ML.Minibatch.Tensors;
 using Microsoft.ML.Minibatch.Training;
+using Spectre.Console;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
@@ -125,7 +127,8 @@ internal static class TrainCommand
             : new Sgd(model.Parameters(), s.LearningRate, momentum: s.Momentum, weightDecay: s.WeightDecay);
         var loaders = DataLoaders.Create(train, valid, s.BatchSize, generator, shuffle: s.Sampler == "random");
         var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
-        loop.Callbacks.Add(new EpochPrinter(output));
+        // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
+        loop.Callbacks.Add(TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output));
         // Ctrl+C stops within one batch; nothing is saved then.
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };

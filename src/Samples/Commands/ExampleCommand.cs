@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Microsoft.ML.Minibatch.Samples.Examples;
+
+namespace Microsoft.ML.Minibatch.Samples.Commands;
+
+/// <summary>`minibatch example NAME`: runs one of the README's examples (their source is in src/Samples/Examples).</summary>
+internal static class ExampleCommand
+{
+    /// <summary>The examples by name, with what each shows.</summary>
+    internal static readonly (string Name, string Description, Action Run)[] Examples =
+    [
+        ("first-program", "MNIST through the ML.NET-style API: LoadIdx, Minibatch trainer, Evaluate, Save/Load, PredictionEngine.",
+            () => FirstProgram.Run(Path.Combine(Path.GetTempPath(), "minibatch-example-mnist-mlp.zip"))),
+        ("plain-objects", "A pipeline over C# objects: LoadFromEnumerable, MapValueToKey, Minibatch, MapKeyToValue, TrainTestSplit.",
+            () => PlainObjectsPipeline.Run()),
+        ("engine-loop", "The lesson's PyTorch-style loop on the engine: Sequential, DataLoaders, a hand-written epoch, FitLoop.",
+            () => EngineLoop.Run()),
+    ];
+
+    public static Command Create()
+    {
+        var command = new Command("example", "Run one of the README's examples: " + string.Join(", ", Examples.Select(e => e.Name)) + ".");
+        var name = new Argument<string>("name") { Description = string.Join(Environment.NewLine, Examples.Select(e => $"{e.Name}: {e.Description}")) };
+        name.AcceptOnlyFromAmong(Examples.Select(e => e.Name).ToArray());
+        command.Arguments.Add(name);
+        command.SetAction(parse =>
+        {
+            Examples.Single(e => e.Name == parse.GetValue(name)).Run();
+            return 0;
+        });
+        return command;
+    }
+}
