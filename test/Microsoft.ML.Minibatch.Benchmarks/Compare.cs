@@ -80,9 +80,9 @@ internal static class Compare
             double tS = Median(theirs, "seconds_per_epoch"), oS = Median(ours, "seconds_per_epoch");
             double tM = Median(theirs, "peak_working_set_mb"), oM = Median(ours, "peak_working_set_mb");
             string accuracyKind = c.Arguments.Contains("full") ? "test" : "valid";
-            string epochNote = theirEpochs == ourEpochs ? "" : string.Create(CultureInfo.InvariantCulture, $" (PyTorch: {theirEpochs} epochs)");
+            string epochNote = theirEpochs == ourEpochs ? "" : string.Create(CultureInfo.InvariantCulture, $" (PyTorch: {theirEpochs} epoch{(theirEpochs == 1 ? "" : "s")})");
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Name}: {c.Description}{epochNote} | {tS:F3} | {oS:F3} | **{tS / oS:F1}×** | {accuracyKind} {MedianAccuracy(theirs):F4} | {accuracyKind} {MedianAccuracy(ours):F4} | {tM:F0} | {oM:F0} | {oM / tM:F2} |"));
+                $"| {c.Name}: {c.Description}{epochNote} | {tS:F3} (best {Min(theirs):F3}) | {oS:F3} (best {Min(ours):F3}) | **{tS / oS:F1}×** | {accuracyKind} {MedianAccuracy(theirs):F4} | {accuracyKind} {MedianAccuracy(ours):F4} | {tM:F0} | {oM:F0} | {oM / tM:F2} |"));
         }
 
         var sb = new StringBuilder();
@@ -147,6 +147,8 @@ internal static class Compare
         e.TryGetProperty("test_accuracy", out JsonElement test) ? test.GetDouble() : Get(e, "valid_accuracy");
 
     private static double Median(List<JsonElement> results, string key) => Median(results.Select(e => Get(e, key)));
+
+    private static double Min(List<JsonElement> results) => results.Min(e => Get(e, "seconds_per_epoch"));
 
     private static double MedianAccuracy(List<JsonElement> results) => Median(results.Select(Accuracy));
 
