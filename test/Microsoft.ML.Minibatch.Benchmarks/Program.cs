@@ -7,7 +7,16 @@ using Microsoft.ML.Minibatch.Benchmarks;
 // `-- compare [--runs 3] [--config seeds|wide|all]` runs the PyTorch reference and `minibatch train` side by side.
 if (args.Length > 0 && args[0] == "compare")
 {
-    return Compare.Run(args[1..]);
+    try
+    {
+        return Compare.Run(args[1..]);
+    }
+    catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+    {
+        // One clear line, no stack trace: a bad option, a side that failed, or a missing build or interpreter.
+        Console.Error.WriteLine("compare: " + e.Message);
+        return 1;
+    }
 }
 
 if (args.Length > 0 && args[0] == "gemm-compare")
