@@ -4,6 +4,21 @@ using Microsoft.ML.Minibatch.Benchmarks;
 // `dotnet run -c Release --project test/Microsoft.ML.Minibatch.Benchmarks -- gemm-compare [python]` prints the
 // GEMM GFLOP/s table against OpenBLAS; any other arguments go to BenchmarkDotNet, e.g. `-- --filter '*'` lists
 // and runs the BenchmarkDotNet suites in this assembly.
+// `-- compare [--runs 3] [--config seeds|wide|all]` runs the PyTorch reference and `minibatch train` side by side.
+if (args.Length > 0 && args[0] == "compare")
+{
+    try
+    {
+        return Compare.Run(args[1..]);
+    }
+    catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+    {
+        // One clear line, no stack trace: a bad option, a side that failed, or a missing build or interpreter.
+        Console.Error.WriteLine("compare: " + e.Message);
+        return 1;
+    }
+}
+
 if (args.Length > 0 && args[0] == "gemm-compare")
 {
     return GemmCompare.Run(args[1..]);

@@ -10,20 +10,17 @@ public abstract class AutogradNode
     private readonly Tensor[] _inputs;
 
     /// <summary>Keeps the inputs that take part in differentiation (those that require grad).</summary>
-    internal AutogradNode(Tensor output, params Tensor?[] inputs)
+    /// <remarks>Up to three inputs as separate arguments rather than a <c>params</c> array: every recorded operation
+    /// of a training step goes through here, and the array would be one more allocation per operation.</remarks>
+    internal AutogradNode(Tensor output, Tensor? a, Tensor? b = null, Tensor? c = null)
     {
         Output = output;
+        bool useA = a is not null && a.RequiresGrad, useB = b is not null && b.RequiresGrad, useC = c is not null && c.RequiresGrad;
+        _inputs = new Tensor[(useA ? 1 : 0) + (useB ? 1 : 0) + (useC ? 1 : 0)];
         int count = 0;
-        foreach (var input in inputs)
-        {
-            if (input is not null && input.RequiresGrad) count++;
-        }
-        _inputs = new Tensor[count];
-        count = 0;
-        foreach (var input in inputs)
-        {
-            if (input is not null && input.RequiresGrad) _inputs[count++] = input;
-        }
+        if (useA) _inputs[count++] = a!;
+        if (useB) _inputs[count++] = b!;
+        if (useC) _inputs[count] = c!;
     }
 
     /// <summary>

@@ -145,10 +145,12 @@ internal sealed class CrossEntropyNode : AutogradNode
 {
     private readonly Tensor _input;
     private readonly float[] _softmax;
-    private readonly int[] _target;
+    // The labels by reference, as PyTorch saves them, like the input batch LinearNode keeps: a copy would be one
+    // allocation per training step. They must not change before the backward pass.
+    private readonly IntTensor _target;
     private readonly int _reduction; // 0 none, 1 mean, 2 sum
 
-    public CrossEntropyNode(Tensor input, Tensor output, float[] softmax, int[] target, int reduction) : base(output, input)
+    public CrossEntropyNode(Tensor input, Tensor output, float[] softmax, IntTensor target, int reduction) : base(output, input)
     {
         _input = input;
         _softmax = softmax;
@@ -163,7 +165,8 @@ internal sealed class CrossEntropyNode : AutogradNode
         var dx = GradOf(_input);
         if (dx.IsEmpty) return;
         int cols = _input.Size(1);
-        int rows = _target.Length;
+        var labels = _target.AsSpan();
+        int rows = labels.Length;
         var p = _softmax.AsSpan();
         for (int i = 0; i < rows; i++)
         {
@@ -171,7 +174,7 @@ internal sealed class CrossEntropyNode : AutogradNode
             float gi = _reduction switch { 0 => g[i], 1 => g[0] / rows, _ => g[0] };
             var target = dx.Slice(i * cols, cols);
             TensorPrimitives.MultiplyAdd(p.Slice(i * cols, cols), gi, target, target);
-            target[_target[i]] -= gi;
+            target[labels[i]] -= gi;
         }
     }
 }

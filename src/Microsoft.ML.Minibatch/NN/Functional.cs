@@ -164,7 +164,7 @@ public static class Functional
         if (reduction != Reduction.None) output.AsSpan()[0] = reduction == Reduction.Mean ? sum / rows : sum;
         if (Autograd.IsGradEnabled && input.RequiresGrad)
         {
-            Record(output, new CrossEntropyNode(input, output, softmax, target.ToArray(), ReductionCode(reduction)));
+            Record(output, new CrossEntropyNode(input, output, softmax, target, ReductionCode(reduction)));
         }
         return output;
     }

@@ -15,7 +15,7 @@ namespace Microsoft.ML.Minibatch;
 internal static class MinibatchFitLoop
 {
     public sealed record Settings(int BatchSize, int ValidationBatchSize, int Epochs, SamplerKind Sampler, bool DropLast,
-        int Patience, Generator Generator, Action<EpochMetrics>? EpochCompleted, CancellationToken Cancellation);
+        int Patience, Generator Generator, LearningRateSchedule Schedule, Action<EpochMetrics>? EpochCompleted, CancellationToken Cancellation);
 
     public static IReadOnlyList<EpochMetrics> Run(Sequential model, Optimizer optimizer, MaterializedData train, MaterializedData? valid, Settings s)
     {
@@ -34,6 +34,7 @@ internal static class MinibatchFitLoop
             : null;
         var loop = new FitLoop(model, (output, target) => Functional.CrossEntropy(output, target), optimizer, trainLoader, validLoader);
         var stopper = new EarlyStopping(s.Patience);
+        if (s.Schedule != LearningRateSchedule.Constant) loop.Callbacks.Add(new LearningRateScheduler(s.Schedule));
         loop.Callbacks.Add(new Report(s.EpochCompleted));
         if (s.Patience > 0 && validLoader != null) loop.Callbacks.Add(stopper);
         var history = loop.Fit(s.Epochs, s.Cancellation);

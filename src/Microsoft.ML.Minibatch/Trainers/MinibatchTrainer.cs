@@ -45,6 +45,10 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <summary>L2 weight decay (PyTorch's <c>weight_decay</c>), not negative.</summary>
         public float WeightDecay;
 
+        /// <summary>How the learning rate changes during training; <see cref="LearningRateSchedule.Constant"/> keeps
+        /// <see cref="LearningRate"/> throughout.</summary>
+        public LearningRateSchedule LearningRateSchedule = LearningRateSchedule.Constant;
+
         /// <summary>The optimisation rule.</summary>
         public OptimizerKind Optimizer = OptimizerKind.Sgd;
 
@@ -116,6 +120,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(o.WeightDecay), o.WeightDecay, "WeightDecay must be finite and not negative.");
         if (!Enum.IsDefined(o.Optimizer))
             throw new ArgumentOutOfRangeException(nameof(o.Optimizer), o.Optimizer, "Optimizer must be Sgd or Adam.");
+        if (!Enum.IsDefined(o.LearningRateSchedule))
+            throw new ArgumentOutOfRangeException(nameof(o.LearningRateSchedule), o.LearningRateSchedule, "LearningRateSchedule must be Constant, Cosine or Step.");
         if (!Enum.IsDefined(o.Sampler))
             throw new ArgumentOutOfRangeException(nameof(o.Sampler), o.Sampler, "Sampler must be Random or Sequential.");
         if (o.ValidationBatchSize is <= 0)
@@ -235,7 +241,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             : new Sgd(model.Parameters(), AsDouble(o.LearningRate), momentum: AsDouble(o.Momentum), weightDecay: AsDouble(o.WeightDecay));
         var userCallback = o.EpochCompleted;
         var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,
-            o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, m =>
+            o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, o.LearningRateSchedule, m =>
             {
                 _context.WriteLog(nameof(MinibatchTrainer), ChannelMessageKind.Info, m.ToString());
                 userCallback?.Invoke(m);

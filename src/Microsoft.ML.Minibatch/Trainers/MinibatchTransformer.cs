@@ -133,7 +133,7 @@ public sealed class MinibatchTransformer : ITransformer
         int rows = features.Length / InputSize;
         if (scores.Length < (long)rows * ClassCount)
             throw new ArgumentException($"scores holds {scores.Length} values, fewer than {rows}×{ClassCount}.", nameof(scores));
-        _scorer.Score(features, rows, scores, new MlpScorer.Scratch());
+        _scorer.ScorePooled(features, rows, scores);
         return rows;
     }
 
@@ -145,7 +145,7 @@ public sealed class MinibatchTransformer : ITransformer
         if (features.Length != InputSize)
             throw new ArgumentException($"features holds {features.Length} values, expected {InputSize}.", nameof(features));
         Span<float> scores = ClassCount <= 256 ? stackalloc float[ClassCount] : new float[ClassCount];
-        _scorer.Score(features, 1, scores, new MlpScorer.Scratch());
+        _scorer.ScorePooled(features, 1, scores);
         return (uint)MlpScorer.ArgMax(scores) + 1;
     }
 

@@ -50,6 +50,27 @@ internal sealed class MlpScorer
         public float[] B = Array.Empty<float>();
     }
 
+    /// <summary>
+    /// <see cref="Score(ReadOnlySpan{float}, int, Span{float}, Scratch)"/> with buffers rented from the shared array
+    /// pool for the call, so that callers without a long-lived <see cref="Scratch"/> (direct scoring, one-row prediction)
+    /// do not allocate rows × width floats each time.
+    /// </summary>
+    public void ScorePooled(ReadOnlySpan<float> features, int rows, Span<float> probabilities)
+    {
+        if (rows == 0) return;
+        int need = checked(rows * MaxWidth);
+        var scratch = new Scratch { A = System.Buffers.ArrayPool<float>.Shared.Rent(need), B = System.Buffers.ArrayPool<float>.Shared.Rent(need) };
+        try
+        {
+            Score(features, rows, probabilities, scratch);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(scratch.A);
+            System.Buffers.ArrayPool<float>.Shared.Return(scratch.B);
+        }
+    }
+
     /// <summary>Writes softmax probabilities [rows × OutputSize] for <paramref name="features"/> [rows × InputSize].</summary>
     public void Score(ReadOnlySpan<float> features, int rows, Span<float> probabilities, Scratch scratch)
     {

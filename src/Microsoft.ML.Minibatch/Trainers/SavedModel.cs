@@ -19,6 +19,7 @@ internal sealed class SavedModel
     public float LearningRate { get; set; }
     public float Momentum { get; set; }
     public float WeightDecay { get; set; }
+    public LearningRateSchedule LearningRateSchedule { get; set; }
     public OptimizerKind Optimizer { get; set; }
     public SamplerKind Sampler { get; set; }
     public bool DropLast { get; set; }
@@ -53,6 +54,7 @@ internal sealed class SavedModel
         LearningRate = o.LearningRate,
         Momentum = o.Momentum,
         WeightDecay = o.WeightDecay,
+        LearningRateSchedule = o.LearningRateSchedule,
         Optimizer = o.Optimizer,
         Sampler = o.Sampler,
         DropLast = o.DropLast,
@@ -84,6 +86,7 @@ internal sealed class SavedModel
         LearningRate = LearningRate,
         Momentum = Momentum,
         WeightDecay = WeightDecay,
+        LearningRateSchedule = LearningRateSchedule,
         Optimizer = Optimizer,
         Sampler = Sampler,
         DropLast = DropLast,

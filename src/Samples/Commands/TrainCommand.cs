@@ -29,6 +29,9 @@ internal static class TrainCommand
 
         /// <summary>A state-dict file to start from instead of the seeded initialisation, or null.</summary>
         public string? InitPath { get; init; }
+
+        /// <summary>How the learning rate changes during training.</summary>
+        public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
     }
 
     public static Command Create(TextWriter? output = null)
@@ -53,6 +56,8 @@ internal static class TrainCommand
         var profile = new Option<bool>("--profile") { Description = "Print where a training batch's time goes (to stderr)." };
         var modelPath = new Option<string?>("--model") { Description = "Save the trained model to this .zip (for evaluate, predict, export)." };
         var init = new Option<string?>("--init") { Description = "Start from this state-dict file (e.g. from `minibatch export`)." };
+        var lrSchedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to 0 over all batches) or step (÷10 at 50% and 75% of the epochs).", DefaultValueFactory = _ => "constant" };
+        lrSchedule.AcceptOnlyFromAmong("constant", "cosine", "step");
 
         AddCheck(epochs, v => v >= 1, "--epochs must be at least 1");
         AddCheck(batchSize, v => v >= 1, "--batch-size must be at least 1");
@@ -63,7 +68,7 @@ internal static class TrainCommand
         AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
         AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
-        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init })
+        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule })
         {
             command.Options.Add(option);
         }
@@ -74,7 +79,8 @@ internal static class TrainCommand
                 parse.GetValue(data) ?? DefaultDataDirectory(), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(lr),
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
-                parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init) };
+                parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
+                  Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true) };
             return Run(settings, output ?? Console.Out);
         });
         return command;
@@ -127,6 +133,8 @@ internal static class TrainCommand
             : new Sgd(model.Parameters(), s.LearningRate, momentum: s.Momentum, weightDecay: s.WeightDecay);
         var loaders = DataLoaders.Create(train, valid, s.BatchSize, generator, shuffle: s.Sampler == "random");
         var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
+        // The schedule sets the rate before each batch, so the display below shows the rate in use.
+        if (s.Schedule != LearningRateSchedule.Constant) loop.Callbacks.Add(new LearningRateScheduler(s.Schedule));
         // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
         loop.Callbacks.Add(TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output));
         // Ctrl+C stops within one batch; nothing is saved then.
@@ -149,7 +157,7 @@ internal static class TrainCommand
             var transformer = MinibatchTransformer.FromNetwork(model, ModelCommandSupport.Digits, history, new MinibatchTrainer.Options
             {
                 BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate, Momentum = (float)s.Momentum,
-                WeightDecay = (float)s.WeightDecay, Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
+                WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule, Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
                 Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential, Seed = (int)Math.Min(s.Seed, int.MaxValue),
                 InitialWeightsPath = s.InitPath,
             });

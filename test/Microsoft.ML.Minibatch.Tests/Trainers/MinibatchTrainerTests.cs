@@ -455,4 +455,34 @@ public sealed class MinibatchTrainerTests
         public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
             => new[] { GetRowCursor(columnsNeeded, rand) };
     }
+    [TestMethod]
+    public void StepSchedule_DividesTheRateByTenAtHalfAndThreeQuarters_AndIsSaved()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(KeyRows(30, 3));
+        var o = Small(epochs: 4);
+        o.LearningRateSchedule = LearningRateSchedule.Step;
+        var model = ml.MulticlassClassification.Trainers.Minibatch(o).Fit(data);
+        // 4 epochs: milestones at epochs 2 and 3; LearningRate 0.2f means 0.2.
+        double[] expected = [0.2, 0.2, 0.02, 0.002];
+        for (int e = 0; e < 4; e++) Assert.AreEqual(expected[e], model.History[e].LearningRate, 1e-12, $"epoch {e}");
+
+        var constant = ml.MulticlassClassification.Trainers.Minibatch(Small(epochs: 4)).Fit(data);
+        CollectionAssert.AreNotEqual(Weights(constant)[0], Weights(model)[0]);
+
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = (MinibatchTransformer)ml.Model.Load(stream, out _);
+        Assert.AreEqual(LearningRateSchedule.Step, loaded.TrainingOptions.LearningRateSchedule);
+    }
+
+    [TestMethod]
+    public void UndefinedSchedule_IsRefusedWithItsName()
+    {
+        var o = Small();
+        o.LearningRateSchedule = (LearningRateSchedule)9;
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext(seed: 1).MulticlassClassification.Trainers.Minibatch(o));
+        Assert.AreEqual("LearningRateSchedule", e.ParamName);
+    }
 }

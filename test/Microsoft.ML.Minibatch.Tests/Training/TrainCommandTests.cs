@@ -25,6 +25,7 @@ public sealed class TrainCommandTests
     [DataRow("--optimizer", "rmsprop")]
     [DataRow("--sampler", "weighted")]
     [DataRow("--split", "half")]
+    [DataRow("--lr-schedule", "linear")]
     [DataRow("--hidden", "128,x")]
     [DataRow("--hidden", "0")]
     [DataRow("--threads", "0")]

@@ -1,0 +1,16 @@
+namespace Microsoft.ML.Minibatch;
+
+/// <summary>How the learning rate changes during training (see <see cref="Training.LearningRateScheduler"/>).</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The base learning rate throughout.</summary>
+    Constant = 0,
+
+    /// <summary>Cosine annealing from the base rate to 0 over all training batches, updated before every batch:
+    /// lr = base · (1 + cos(π·t/T)) / 2 with t the batches done and T the batches of the whole run.</summary>
+    Cosine = 1,
+
+    /// <summary>The base rate, divided by 10 after half of the epochs and again after three quarters
+    /// (PyTorch's <c>MultiStepLR</c> with milestones at 50% and 75%, gamma 0.1), updated at epoch starts.</summary>
+    Step = 2,
+}
