@@ -69,6 +69,20 @@ internal static class ModelFile
 
     public static ITransformer Read(Stream stream, string fileName, out DataViewSchema? inputSchema)
     {
+        try
+        {
+            return ReadArchive(stream, fileName, out inputSchema);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
+        {
+            // The zip layer's own complaints (a corrupt entry header, an unknown compression method, a bad CRC) say
+            // nothing of which file: name it, as every other refusal does.
+            throw new InvalidDataException($"Model file '{fileName}': {e.Message}", e);
+        }
+    }
+
+    private static ITransformer ReadArchive(Stream stream, string fileName, out DataViewSchema? inputSchema)
+    {
         ArgumentNullException.ThrowIfNull(stream);
         ZipArchive archive;
         try
