@@ -43,7 +43,8 @@ internal static class ModelFile
         writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
     }
 
-    public static void Write(ITransformer model, DataViewSchema? inputSchema, string filePath)
+    // wrapStream wraps the temporary file's stream: tests inject one that fails halfway.
+    public static void Write(ITransformer model, DataViewSchema? inputSchema, string filePath, Func<Stream, Stream>? wrapStream = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         string full = Path.GetFullPath(filePath);
@@ -55,7 +56,9 @@ internal static class ModelFile
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                Write(model, inputSchema, file);
+                Stream target = wrapStream is null ? file : wrapStream(file);
+                Write(model, inputSchema, target);
+                target.Flush();
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
