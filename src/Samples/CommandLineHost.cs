@@ -19,9 +19,13 @@ internal static class CommandLineHost
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (!parse.GetValue(verbose))
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"minibatch: {e.Message}");
+            // --verbose prints the whole exception with its stack trace (and still exits 1, not as an unhandled
+            // crash); otherwise exactly one line, even for messages .NET spreads over two (ArgumentOutOfRangeException
+            // appends "Actual value was …" on a new line).
+            string text = parse.GetValue(verbose) ? e.ToString() : string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+            Console.Error.WriteLine($"minibatch: {text}");
             return 1;
         }
     }

@@ -1,9 +1,10 @@
 namespace Microsoft.ML.Minibatch.Training;
 
-/// <summary>Thrown when a training loss becomes NaN or infinite: the parameters are no longer usable.</summary>
+/// <summary>Thrown when a training loss becomes NaN or infinite, or explodes (more than a million times the first batch's):
+/// the parameters are no longer usable.</summary>
 public sealed class TrainingDivergedException : Exception
 {
-    /// <summary>Creates the exception for the batch whose loss was not finite.</summary>
+    /// <summary>Creates the exception for the batch whose loss diverged.</summary>
     /// <param name="epoch">The epoch index, from 0.</param>
     /// <param name="batch">The batch index within the epoch, from 0.</param>
     /// <param name="loss">The loss value.</param>
@@ -23,6 +24,6 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>The batch index within the epoch, from 0.</summary>
     public int Batch { get; }
 
-    /// <summary>The non-finite loss.</summary>
+    /// <summary>The loss that stopped training (NaN, infinite or exploded).</summary>
     public double Loss { get; }
 }

@@ -43,7 +43,8 @@ internal static class ModelFile
         writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
     }
 
-    public static void Write(ITransformer model, DataViewSchema? inputSchema, string filePath)
+    // wrapStream wraps the temporary file's stream: tests inject one that fails halfway.
+    public static void Write(ITransformer model, DataViewSchema? inputSchema, string filePath, Func<Stream, Stream>? wrapStream = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         string full = Path.GetFullPath(filePath);
@@ -55,7 +56,9 @@ internal static class ModelFile
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                Write(model, inputSchema, file);
+                Stream target = wrapStream is null ? file : wrapStream(file);
+                Write(model, inputSchema, target);
+                target.Flush();
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
@@ -68,6 +71,20 @@ internal static class ModelFile
     }
 
     public static ITransformer Read(Stream stream, string fileName, out DataViewSchema? inputSchema)
+    {
+        try
+        {
+            return ReadArchive(stream, fileName, out inputSchema);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
+        {
+            // The zip layer's own complaints (a corrupt entry header, an unknown compression method, a bad CRC) say
+            // nothing of which file: name it, as every other refusal does.
+            throw new InvalidDataException($"Model file '{fileName}': {e.Message}", e);
+        }
+    }
+
+    private static ITransformer ReadArchive(Stream stream, string fileName, out DataViewSchema? inputSchema)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ZipArchive archive;
