@@ -147,6 +147,13 @@ internal static class TrainCommand
         {
             history = loop.Fit(s.Epochs, cancel.Token);
         }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Reported through CommandLineHost as one line, like any other failure.
+            throw new OperationCanceledException(s.ModelPath is null
+                ? "training cancelled."
+                : $"training cancelled; {s.ModelPath} was not written.");
+        }
         finally
         {
             Console.CancelKeyPress -= onCancel;
