@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.Samples;
@@ -79,7 +78,7 @@ public sealed class DataCommandTests
             labels[^1] ^= 1;
             File.WriteAllBytes(Path.Combine(dir, Mnist.TrainLabelsFileName), labels);
 
-            (int exit, string stdout, string stderr) = RunProgram("data", "--json", "--data", dir);
+            (int exit, string stdout, string stderr) = MinibatchProgram.Run(TimeSpan.FromMinutes(2), "data", "--json", "--data", dir);
 
             Assert.AreEqual(1, exit, stderr);
             Assert.AreEqual("", stdout);
@@ -93,25 +92,5 @@ public sealed class DataCommandTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static (int Exit, string Stdout, string Stderr) RunProgram(params string[] args)
-    {
-        string program = Path.Combine(AppContext.BaseDirectory, "minibatch.dll");
-        Assert.IsTrue(File.Exists(program), program);
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(program);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        Assert.IsTrue(process.WaitForExit(TimeSpan.FromMinutes(2)), "minibatch did not exit");
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML.Minibatch.Data;
 
 namespace Microsoft.ML.Minibatch.Tests.Reliability;
@@ -22,34 +21,8 @@ public sealed class CliReliabilityTests
         if (s_work.Length > 0 && Directory.Exists(s_work)) Directory.Delete(s_work, recursive: true);
     }
 
-    private static ProcessStartInfo StartInfo(string[] args)
-    {
-        string program = Path.Combine(AppContext.BaseDirectory, "minibatch.dll");
-        Assert.IsTrue(File.Exists(program), program);
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(program);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        return start;
-    }
-
     private static (int Exit, string Stdout, string Stderr) Run(params string[] args)
-    {
-        using Process process = Process.Start(StartInfo(args))!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill();
-            Assert.Fail("minibatch did not exit");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+        => MinibatchProgram.Run(TimeSpan.FromMinutes(3), args);
 
     /// <summary>The error lines: stderr minus the data layer's progress notes ("MNIST in …").</summary>
     private static string[] ErrorLines(string stderr)
