@@ -6,7 +6,6 @@ torch.manual_seed(1); nn.Sequential(Linear(784, 50), ReLU(), Linear(50, 10)); SG
 training images (pixels.float() / 255) in DataLoader(batch 64, shuffle=True); the last 10,000 as validation in
 DataLoader(batch 128); 5 epochs. Prints the validation loss and accuracy after each epoch, weighted by batch size.
 """
-import gzip
 import json
 import os
 import sys
@@ -17,17 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-
-def read_idx(directory, name):
-    path = os.path.join(directory, name)
-    opener = open
-    if not os.path.exists(path):
-        path, opener = path + ".gz", gzip.open
-    with opener(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mnist_idx import read_idx  # noqa: E402
 
 
 def main():

@@ -7,7 +7,6 @@ optim_torchsharp_format.load_state_dict, strict), reads the seeds' validation se
 training files, pixels / 255) and prints {"accuracy": ..., "log_loss": ..., "rows": ...} as JSON: accuracy of the
 argmax, and the mean of -ln(softmax probability of the true class) clamped at 1e-15, as ML.NET's LogLoss defines it.
 """
-import gzip
 import json
 import os
 import sys
@@ -18,18 +17,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from optim_torchsharp_format import load_state_dict  # noqa: E402
-
-
-def read_idx(directory, name):
-    path = os.path.join(directory, name)
-    opener = open
-    if not os.path.exists(path):
-        path, opener = path + ".gz", gzip.open
-    with opener(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+from mnist_idx import read_idx  # noqa: E402
 
 
 def main():
