@@ -120,53 +120,14 @@ internal static class TorchSharpFormat
         return Read(stream, path);
     }
 
-    /// <summary>
-    /// Writes a state dict file atomically: the bytes go to a temporary file in the same directory,
-    /// which replaces <paramref name="path"/> only once it is completely written and flushed, so a
-    /// failure at any point leaves the previous file untouched.
-    /// </summary>
+    /// <summary>Writes a state dict file atomically (see <see cref="AtomicFile"/>).</summary>
     /// <param name="path">Destination file.</param>
     /// <param name="entries">Entries with distinct keys.</param>
     /// <param name="wrapStream">Test seam: wraps the temporary file's stream (e.g. to inject a failure).</param>
     internal static void WriteFile(string path, IReadOnlyList<StateDictEntry> entries, Func<Stream, Stream>? wrapStream = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(entries);
-        string fullPath = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
-        // Same directory, so the final move is a rename on the same volume.
-        string temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                Stream target = wrapStream is null ? file : wrapStream(file);
-                Write(target, entries);
-                target.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The original failure matters more than a leftover temporary file.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        AtomicFile.Write(path, stream => Write(stream, entries), wrapStream);
     }
 
     private static int WriteUleb128(Span<byte> buffer, long value)

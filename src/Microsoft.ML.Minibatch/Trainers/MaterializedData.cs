@@ -54,10 +54,6 @@ internal sealed class MaterializedData
                     throw new ArgumentOutOfRangeException(labelColumn,
                         $"Row {row} of the {what}: label key {key} is outside 1..{classes}.");
                 getFeatures(ref vector);
-                if (vector.Length != dimension)
-                    throw new ArgumentException(
-                        $"Row {row} of the {what}: feature column '{featureColumn}' holds {vector.Length} values, expected {dimension}.",
-                        featureColumn);
                 if (rows == y.Length)
                 {
                     int grown = checked(y.Length * 2);
@@ -65,7 +61,7 @@ internal sealed class MaterializedData
                     Array.Resize(ref x, checked(grown * dimension));
                 }
                 var dst = x.AsSpan(rows * dimension, dimension);
-                vector.GetValues().CopyTo(dst);
+                FeatureRow.CopyDense(vector, dst, featureColumn, row, what);
                 for (int j = 0; j < dst.Length; j++)
                 {
                     if (!float.IsFinite(dst[j]))

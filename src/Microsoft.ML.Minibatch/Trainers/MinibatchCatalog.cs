@@ -1,8 +1,13 @@
-using Microsoft.ML.Data;
+using Microsoft.ML.Minibatch;
+using Microsoft.ML.Minibatch.Data;
+using Microsoft.ML.Minibatch.NN;
 
-namespace Microsoft.ML.Minibatch;
+namespace Microsoft.ML;
 
-/// <summary>The catalog extensions of this library: the <c>Minibatch</c> trainer and <c>LoadIdx</c>.</summary>
+/// <summary>
+/// The catalog methods of Microsoft.ML.Minibatch, attached to ML.NET's own catalogs as ML.NET's satellite packages
+/// attach theirs: <c>ml.MulticlassClassification.Trainers.Minibatch(…)</c> and <c>ml.Data.LoadIdx(…)</c>.
+/// </summary>
 public static class MinibatchCatalog
 {
     /// <summary>Creates a <see cref="MinibatchTrainer"/> from loose arguments (the other options keep their defaults).</summary>
@@ -20,7 +25,7 @@ public static class MinibatchCatalog
         int numberOfEpochs = 5, float learningRate = 0.5f, SamplerKind sampler = SamplerKind.Random)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new MinibatchTrainer(catalog.Environment, new MinibatchTrainer.Options
+        return new MinibatchTrainer(CatalogEnvironment.Of(catalog), new MinibatchTrainer.Options
         {
             LabelColumnName = labelColumnName,
             FeatureColumnName = featureColumnName,
@@ -41,7 +46,7 @@ public static class MinibatchCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new MinibatchTrainer(catalog.Environment, options);
+        return new MinibatchTrainer(CatalogEnvironment.Of(catalog), options);
     }
 
     /// <summary>
@@ -57,7 +62,23 @@ public static class MinibatchCatalog
     public static IDataView LoadIdx(this DataOperationsCatalog catalog, string imagesPath, string labelsPath)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var images = Data.IdxReader.ReadLabeledImages(imagesPath, labelsPath, 10);
-        return new DigitDataView(images.Features, images.Labels, images.FeatureCount);
+        var images = IdxReader.ReadLabeledImages(imagesPath, labelsPath, IdxDataView.ClassCount);
+        return new IdxDataView(images.Features, images.Labels, images.FeatureCount);
+    }
+
+    /// <summary>
+    /// Saves a model like <c>ml.Model.Save(model, inputSchema, filePath)</c>, but atomically: ML.NET's own method
+    /// truncates the file first, so a failure halfway leaves a damaged model; this one writes a temporary file beside
+    /// it and replaces the target only once the zip is complete.
+    /// </summary>
+    /// <param name="catalog">The model operations catalog.</param>
+    /// <param name="model">The model to save (any ML.NET transformer or chain).</param>
+    /// <param name="inputSchema">The input schema to store with it, or <see langword="null"/>.</param>
+    /// <param name="filePath">The .zip to write.</param>
+    public static void SaveAtomically(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema? inputSchema, string filePath)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        AtomicFile.Write(filePath, stream => catalog.Save(model, inputSchema, stream));
     }
 }

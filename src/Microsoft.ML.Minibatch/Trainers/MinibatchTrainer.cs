@@ -15,8 +15,9 @@ namespace Microsoft.ML.Minibatch;
 /// </summary>
 public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
 {
-    private readonly MLContext _context;
+    private readonly IHost _host;
     private readonly Options _options;
+    private readonly int _contextSeed;
 
     /// <summary>The trainer's options (ML.NET style: public fields with defaults).</summary>
     public sealed class Options
@@ -68,16 +69,17 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// 0 turns early stopping off. Needs <see cref="ValidationSet"/>.</summary>
         public int EarlyStoppingPatience;
 
-        /// <summary>The seed of initialisation and sampling; <see langword="null"/> uses the <see cref="MLContext"/>'s
-        /// seed (a random one when the context has none). Seed s initialises exactly as
-        /// <c>torch.manual_seed(s)</c> followed by building the same <c>nn.Sequential</c>.</summary>
+        /// <summary>The seed of initialisation and sampling. Seed s initialises and samples exactly as
+        /// <c>torch.manual_seed(s)</c> followed by building the same <c>nn.Sequential</c> and <c>DataLoader</c>s.
+        /// <see langword="null"/> draws one from the <see cref="MLContext"/> when the trainer is created: a seeded
+        /// context gives the same models run after run, an unseeded one a random seed.</summary>
         public int? Seed;
 
         /// <summary>A state-dict file (TorchSharp format, e.g. from <c>minibatch export</c>) to start from instead of a
         /// random initialisation.</summary>
         public string? InitialWeightsPath;
 
-        /// <summary>Called after every epoch with its metrics (they are also written to <see cref="MLContext.Log"/>).</summary>
+        /// <summary>Called after every epoch with its metrics (they are also written to the <see cref="MLContext.Log"/>).</summary>
         public Action<EpochMetrics>? EpochCompleted;
 
         /// <summary>Cancels training: <see cref="MinibatchTrainer.Fit"/> throws <see cref="OperationCanceledException"/>
@@ -87,13 +89,16 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         internal Options Clone() => (Options)MemberwiseClone();
     }
 
-    internal MinibatchTrainer(MLContext context, Options options)
+    internal MinibatchTrainer(IHostEnvironment environment, Options options)
     {
-        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        _context = context;
+        _host = environment.Register(nameof(MinibatchTrainer));
         _options = options;
+        // Drawn once, as the trainer is made: a seeded MLContext gives the same sequence of trainers the same seeds,
+        // and fitting one trainer twice gives the same model twice.
+        _contextSeed = _host.Rand.Next();
     }
 
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> naming the option and its value.</summary>
@@ -138,58 +143,20 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var (label, _) = CheckShape(inputSchema, _options);
-        var columns = inputSchema.ToList();
-        columns.RemoveAll(c => c.Name == MinibatchTransformer.ScoreColumnName || c.Name == MinibatchTransformer.PredictedLabelColumnName);
-        var scoreAnnotations = new List<SchemaShape.Column>
-        {
-            new(AnnotationUtils.Kinds.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
-            new(AnnotationUtils.Kinds.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
-            new(AnnotationUtils.Kinds.ScoreColumnSetId, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true),
-        };
-        SchemaShape? predictedAnnotations = null;
-        if (label.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out var kv))
-        {
-            scoreAnnotations.Add(new(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false));
-            predictedAnnotations = new SchemaShape(new[] { new SchemaShape.Column(kv.Name, kv.Kind, kv.ItemType, kv.IsKey) });
-        }
-        columns.Add(new SchemaShape.Column(MinibatchTransformer.ScoreColumnName, SchemaShape.Column.VectorKind.Vector,
-            NumberDataViewType.Single, false, new SchemaShape(scoreAnnotations)));
-        columns.Add(new SchemaShape.Column(MinibatchTransformer.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar,
-            NumberDataViewType.UInt32, true, predictedAnnotations));
-        return new SchemaShape(columns);
+        SchemaChecks.CheckShape(inputSchema, _options.LabelColumnName, _options.FeatureColumnName);
+        // SchemaShape.Column has no public constructor. The columns we add are exactly those ML.NET's own multiclass
+        // trainers declare for the same label and features (Score with its annotations and slot names, PredictedLabel
+        // with the label's key values), so one of them describes our output.
+        return s_shapeContext.MulticlassClassification.Trainers
+            .LbfgsMaximumEntropy(_options.LabelColumnName, _options.FeatureColumnName)
+            .GetOutputSchema(inputSchema);
     }
 
-    private static (SchemaShape.Column Label, SchemaShape.Column Features) CheckShape(SchemaShape schema, Options o)
-    {
-        var label = SchemaErrors.CheckColumn(schema, "label", o.LabelColumnName, "Key<UInt32>",
-            c => c.IsKey && c.Kind == SchemaShape.Column.VectorKind.Scalar && c.ItemType.RawType == typeof(uint));
-        var features = SchemaErrors.CheckColumn(schema, "feature", o.FeatureColumnName, "Vector<Single>",
-            c => c.Kind == SchemaShape.Column.VectorKind.Vector && c.ItemType.Equals(NumberDataViewType.Single));
-        return (label, features);
-    }
+    private static readonly MLContext s_shapeContext = new(seed: 0);
 
     /// <summary>The double a user means by a float option: 0.1f becomes 0.1 (its shortest decimal form), as PyTorch's
     /// Python float would be, not 0.100000001490116.</summary>
     private static double AsDouble(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-    /// <summary>Checks the concrete schema: what <see cref="GetOutputSchema"/> checks, plus a known vector size and key count.</summary>
-    private static (DataViewSchema.Column Label, DataViewSchema.Column Features, int Dimension, int Classes) CheckSchema(
-        DataViewSchema schema, Options o, string paramName)
-    {
-        CheckShape(SchemaShape.Create(schema), o);
-        var label = schema[o.LabelColumnName];
-        var features = schema[o.FeatureColumnName];
-        int dimension = features.Type.GetVectorSize();
-        if (dimension <= 0)
-            throw SchemaErrors.ExceptSchemaMismatch(paramName, "feature", o.FeatureColumnName, "known-size vector of Single",
-                "variable-size vector of Single");
-        ulong classes = label.Type.GetKeyCount();
-        if (classes == 0 || classes > 1 << 20)
-            throw SchemaErrors.ExceptSchemaMismatch(paramName, "label", o.LabelColumnName, "Key<UInt32> with a known count",
-                label.Type.ToString() ?? "");
-        return (label, features, dimension, (int)classes);
-    }
 
     /// <summary>Trains the network on <paramref name="input"/>; see <see cref="Options"/>.</summary>
     /// <param name="input">The training rows.</param>
@@ -205,15 +172,15 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         Validate(o);
         // The model keeps these options; a later change to the caller's array must not change it.
         o.HiddenLayers = (int[])o.HiddenLayers.Clone();
-        var (label, _, dimension, classes) = CheckSchema(input.Schema, o, nameof(input));
-        MinibatchTransformer.LabelInfo labelInfo = MinibatchTransformer.LabelInfo.From(label);
+        var (label, dimension, classes) = SchemaChecks.CheckTrainingSchema(input.Schema, o.LabelColumnName, o.FeatureColumnName, "inputSchema");
+        var keyValues = LabelKeyValues.Of(label);
         var token = o.CancellationToken;
         token.ThrowIfCancellationRequested();
 
         MaterializedData? valid = null;
         if (o.ValidationSet != null)
         {
-            var (_, _, vDimension, vClasses) = CheckSchema(o.ValidationSet.Schema, o, nameof(o.ValidationSet));
+            var (_, vDimension, vClasses) = SchemaChecks.CheckTrainingSchema(o.ValidationSet.Schema, o.LabelColumnName, o.FeatureColumnName, nameof(o.ValidationSet));
             if (vDimension != dimension)
                 throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vDimension,
                     $"The validation set's feature column '{o.FeatureColumnName}' has {vDimension} slots, the training set's {dimension}.");
@@ -227,9 +194,9 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         if (o.ValidationSet != null)
             valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
 
-        // MLContext(seed: s) means torch.manual_seed(s): the same initial weights and sampling order as the PyTorch
-        // program, which is what users compare against. Only an unseeded context draws a random seed.
-        int seed = o.Seed ?? _context.Seed ?? _context.NextSeed();
+        // Options.Seed = s means torch.manual_seed(s): the same initial weights and sampling order as the PyTorch
+        // program, which is what users compare against. Without it the seed comes from the MLContext.
+        int seed = o.Seed ?? _contextSeed;
         o.Seed = seed;
         var generator = new Generator(unchecked((ulong)(long)seed));
         var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator);
@@ -240,10 +207,11 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             ? new Adam(model.Parameters(), AsDouble(o.LearningRate), weightDecay: AsDouble(o.WeightDecay))
             : new Sgd(model.Parameters(), AsDouble(o.LearningRate), momentum: AsDouble(o.Momentum), weightDecay: AsDouble(o.WeightDecay));
         var userCallback = o.EpochCompleted;
+        using var channel = _host.Start("Training");
         var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,
             o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, o.LearningRateSchedule, m =>
             {
-                _context.WriteLog(nameof(MinibatchTrainer), ChannelMessageKind.Info, m.ToString());
+                channel.Info(MessageSensitivity.None, m.ToString());
                 userCallback?.Invoke(m);
             }, token);
         IReadOnlyList<EpochMetrics> history;
@@ -261,6 +229,6 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         o.ValidationSet = null;
         o.EpochCompleted = null;
         o.CancellationToken = default;
-        return new MinibatchTransformer(model, dimension, classes, labelInfo, o, history);
+        return new MinibatchTransformer(model, dimension, classes, keyValues, o, history);
     }
 }

@@ -1,9 +1,6 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Minibatch.NN;
-
-[assembly: Microsoft.ML.ModelLoader(typeof(Microsoft.ML.Minibatch.MinibatchTransformerLoader))]
+using Microsoft.ML.Minibatch.Onnx;
 
 namespace Microsoft.ML.Minibatch;
 
@@ -15,6 +12,13 @@ namespace Microsoft.ML.Minibatch;
 /// Every member is safe to call from many threads at once (but do not change <see cref="Model"/>'s weights while
 /// scoring: scoring reads them in place).
 /// </summary>
+/// <remarks>
+/// <c>ml.Model.Save</c> stores the network as an ONNX graph inside ML.NET's own components (<c>ApplyOnnxModel</c> and
+/// the column mappings that give <c>PredictedLabel</c> the label's key values), because ML.NET lets no other assembly
+/// register a loader: <c>ml.Model.Load</c> therefore returns that chain — which any ML.NET application with
+/// Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime can run, without this library — and
+/// <see cref="Load(string)"/> returns this type again, with its history and options.
+/// </remarks>
 public sealed class MinibatchTransformer : ITransformer
 {
     /// <summary>The name of the appended probabilities column.</summary>
@@ -23,26 +27,22 @@ public sealed class MinibatchTransformer : ITransformer
     /// <summary>The name of the appended predicted-key column.</summary>
     public const string PredictedLabelColumnName = "PredictedLabel";
 
-    internal const string KindName = "Minibatch.MulticlassMlp";
-
     /// <summary>How many rows a transform cursor scores at once.</summary>
     internal const int ScoringBatchSize = 256;
 
-    private readonly MlpScorer _scorer;
-    private readonly LabelInfo _label;
     private readonly MinibatchTrainer.Options _options;
 
-    internal MinibatchTransformer(Sequential model, int inputSize, int classCount, LabelInfo label, MinibatchTrainer.Options options,
+    internal MinibatchTransformer(Sequential model, int inputSize, int classCount, LabelKeyValues keyValues, MinibatchTrainer.Options options,
         IReadOnlyList<EpochMetrics> history)
     {
         Model = model;
         model.Eval();
         InputSize = inputSize;
         ClassCount = classCount;
-        _label = label;
+        LabelKeyValues = keyValues;
         _options = options;
         History = history;
-        _scorer = new MlpScorer(model);
+        Scorer = new MlpScorer(model);
     }
 
     /// <summary>
@@ -71,13 +71,13 @@ public sealed class MinibatchTransformer : ITransformer
             throw new ArgumentException("The model must be Linear layers with ReLU between them, keyed 0, 2, 4, … and each with a bias.", nameof(model));
         if (!MinibatchNetwork.AllFinite(model))
             throw new ArgumentException("The model's weights are not all finite.", nameof(model));
-        var label = new LabelInfo(null, null);
+        var keyValues = LabelKeyValues.None;
         if (classNames != null)
         {
             if (classNames.Count != scorer.OutputSize)
                 throw new ArgumentException($"classNames has {classNames.Count} names for {scorer.OutputSize} outputs.", nameof(classNames));
             var names = classNames.Select(n => n.AsMemory()).ToArray();
-            label = new LabelInfo(new VectorDataViewType(TextDataViewType.Instance, names.Length),
+            keyValues = new LabelKeyValues(new VectorDataViewType(TextDataViewType.Instance, names.Length),
                 new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
         }
         var o = options?.Clone() ?? new MinibatchTrainer.Options();
@@ -86,7 +86,7 @@ public sealed class MinibatchTransformer : ITransformer
         o.EpochCompleted = null;
         o.CancellationToken = default;
         MinibatchTrainer.Validate(o);
-        return new MinibatchTransformer(model, scorer.InputSize, scorer.OutputSize, label, o, history ?? Array.Empty<EpochMetrics>());
+        return new MinibatchTransformer(model, scorer.InputSize, scorer.OutputSize, keyValues, o, history ?? Array.Empty<EpochMetrics>());
     }
 
     /// <summary>The trained network: <c>Sequential(Linear, ReLU, …, Linear)</c>, keyed like PyTorch's.</summary>
@@ -133,7 +133,7 @@ public sealed class MinibatchTransformer : ITransformer
         int rows = features.Length / InputSize;
         if (scores.Length < (long)rows * ClassCount)
             throw new ArgumentException($"scores holds {scores.Length} values, fewer than {rows}×{ClassCount}.", nameof(scores));
-        _scorer.ScorePooled(features, rows, scores);
+        Scorer.ScorePooled(features, rows, scores);
         return rows;
     }
 
@@ -145,7 +145,7 @@ public sealed class MinibatchTransformer : ITransformer
         if (features.Length != InputSize)
             throw new ArgumentException($"features holds {features.Length} values, expected {InputSize}.", nameof(features));
         Span<float> scores = ClassCount <= 256 ? stackalloc float[ClassCount] : new float[ClassCount];
-        _scorer.ScorePooled(features, 1, scores);
+        Scorer.ScorePooled(features, 1, scores);
         return (uint)MlpScorer.ArgMax(scores) + 1;
     }
 
@@ -153,160 +153,99 @@ public sealed class MinibatchTransformer : ITransformer
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return MappedDataView.BuildSchema(new Mapper(this, inputSchema));
+        return new ScoreColumns(this, inputSchema).OutputSchema;
     }
 
     /// <inheritdoc/>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredDataView(input, new Mapper(this, input.Schema));
+        return new ScoredDataView(input, new ScoreColumns(this, input.Schema));
     }
 
     /// <inheritdoc/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new MappedRowToRowMapper(new Mapper(this, inputSchema));
+        return new ScoringRowMapper(new ScoreColumns(this, inputSchema));
     }
 
-    /// <inheritdoc/>
-    public void Save(ModelSaveContext ctx)
+    /// <summary>
+    /// Saves the network for <c>ml.Model.Save</c>, alone or inside a chain: as ML.NET's own components around an ONNX
+    /// graph of the network (see the remarks on this type), with the history, options and a SHA-256 of the weights in
+    /// the graph's metadata.
+    /// </summary>
+    /// <param name="ctx">ML.NET's save context.</param>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        ctx.Kind = KindName;
-        ctx.SetOptions(SavedModel.From(this, _label, _options));
-        ctx.WriteEntry(SavedModel.WeightsEntry, stream => StateDictFile.Save(Model, stream));
+        // Everything that can fail is done before anything is written into the context.
+        byte[] onnx = SavedNetwork.ToOnnx(this, OnnxLayout.Row);
+        var temp = Directory.CreateTempSubdirectory("minibatch-onnx-");
+        try
+        {
+            // ApplyOnnxModel copies the graph into the context's temporary folder and leaves it there.
+            var ml = new MLContext(seed: 0) { TempFilePath = temp.FullName };
+            var builder = new DataViewSchema.Builder();
+            builder.AddColumn(FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, InputSize));
+            var chain = OnnxScoringChain.Build(ml, onnx, builder.ToSchema(), FeatureColumnName, ClassCount, LabelKeyValues.Type, LabelKeyValues.Values);
+            try
+            {
+                chain.Save(ctx);
+            }
+            finally
+            {
+                (chain as IDisposable)?.Dispose();
+            }
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
     }
 
-    internal LabelInfo Label => _label;
-
-    internal MlpScorer Scorer => _scorer;
-
-    /// <summary>The label's key values (for PredictedLabel's KeyValues and Score's SlotNames), when it has them.</summary>
-    internal sealed class LabelInfo
+    /// <summary>
+    /// Loads the network from a model zip written by <c>ml.Model.Save</c> (of this transformer, or of a chain holding
+    /// it: then the last one) as this type, with its <see cref="History"/> and <see cref="TrainingOptions"/>. Unlike
+    /// ML.NET's own loader it checks every entry's CRC-32 and the weights' SHA-256.
+    /// </summary>
+    /// <param name="path">The model file.</param>
+    /// <returns>The transformer.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, not a model zip, or holds no network of this
+    /// library; the message names the file and the problem.</exception>
+    public static MinibatchTransformer Load(string path)
     {
-        public LabelInfo(VectorDataViewType? keyValuesType, object? keyValues)
-        {
-            KeyValuesType = keyValuesType;
-            KeyValues = keyValues;
-            if (keyValuesType != null && keyValues != null)
-            {
-                var values = (System.Collections.IEnumerable)keyValues.GetType().GetMethod(nameof(VBuffer<int>.DenseValues))!.Invoke(keyValues, null)!;
-                SlotNames = values.Cast<object>().Select(v => (v switch
-                {
-                    ReadOnlyMemory<char> t => t.ToString(),
-                    IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                    _ => v?.ToString() ?? "",
-                }).AsMemory()).ToArray();
-            }
-        }
-
-        public VectorDataViewType? KeyValuesType { get; }
-
-        public object? KeyValues { get; }
-
-        public ReadOnlyMemory<char>[]? SlotNames { get; }
-
-        public static LabelInfo From(DataViewSchema.Column label)
-        {
-            var kvColumn = label.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues);
-            if (kvColumn is not { Type: VectorDataViewType kvType }) return new LabelInfo(null, null);
-            var method = typeof(LabelInfo).GetMethod(nameof(ReadKeyValues), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(kvType.ItemType.RawType);
-            return new LabelInfo(kvType, method.Invoke(null, new object[] { label }));
-        }
-
-        private static object ReadKeyValues<T>(DataViewSchema.Column label)
-        {
-            VBuffer<T> values = default;
-            label.GetKeyValues(ref values);
-            return values;
-        }
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        using var stream = File.OpenRead(path);
+        return ModelZip.ReadNetwork(stream, path);
     }
 
-    /// <summary>The per-schema part: validates the feature column and describes Score and PredictedLabel.</summary>
-    internal sealed class Mapper : RowMapperBase
+    /// <summary>As <see cref="Load(string)"/>, from a stream holding the zip.</summary>
+    /// <param name="stream">A readable, seekable stream; left open.</param>
+    /// <param name="name">Names the stream in error messages.</param>
+    /// <returns>The transformer.</returns>
+    public static MinibatchTransformer Load(Stream stream, string name = "stream")
     {
-        private readonly MinibatchTransformer _parent;
-
-        public Mapper(MinibatchTransformer parent, DataViewSchema inputSchema) : base(inputSchema)
-        {
-            _parent = parent;
-            string name = parent._options.FeatureColumnName;
-            Features = inputSchema.GetColumnOrNull(name) ?? throw SchemaErrors.ExceptSchemaMismatch(nameof(inputSchema), "feature", name);
-            // The message shows the actual size, since a vector of the wrong length is the usual mistake here.
-            if (Features.Type is not VectorDataViewType v || !v.ItemType.Equals(NumberDataViewType.Single) || v.Size != parent.InputSize)
-                throw SchemaErrors.ExceptSchemaMismatch(nameof(inputSchema), "feature", name,
-                    $"Vector<Single, {parent.InputSize}>", Features.Type.ToString() ?? "");
-
-            uint setId = 1;
-            foreach (var c in inputSchema)
-            {
-                var id = c.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.ScoreColumnSetId);
-                if (id is { Type: KeyDataViewType { RawType: var raw } } && raw == typeof(uint))
-                {
-                    uint value = 0;
-                    c.Annotations.GetValue(AnnotationUtils.Kinds.ScoreColumnSetId, ref value);
-                    setId = Math.Max(setId, value + 1);
-                }
-            }
-            var setIdType = new KeyDataViewType(typeof(uint), int.MaxValue);
-            var score = new DataViewSchema.Annotations.Builder();
-            score.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreColumnKind, TextDataViewType.Instance, AnnotationUtils.Const.ScoreColumnKind.MulticlassClassification.AsMemory());
-            score.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreValueKind, TextDataViewType.Instance, AnnotationUtils.Const.ScoreValueKind.Score.AsMemory());
-            score.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreColumnSetId, setIdType, setId);
-            var predicted = new DataViewSchema.Annotations.Builder();
-            var label = parent._label;
-            if (label.SlotNames is { } names && names.Length == parent.ClassCount)
-                score.AddSlotNames(names.Length, (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref dst));
-            if (label.KeyValuesType != null && label.KeyValues != null)
-                ModelJson.AddBoxed(predicted, AnnotationUtils.Kinds.KeyValues, label.KeyValuesType, label.KeyValues);
-            predicted.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreColumnKind, TextDataViewType.Instance, AnnotationUtils.Const.ScoreColumnKind.MulticlassClassification.AsMemory());
-            predicted.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreValueKind, TextDataViewType.Instance, AnnotationUtils.Const.ScoreValueKind.PredictedLabel.AsMemory());
-            predicted.AddPrimitiveValue(AnnotationUtils.Kinds.ScoreColumnSetId, setIdType, setId);
-            OutputColumns = new[]
-            {
-                new DataViewSchema.DetachedColumn(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, parent.ClassCount), score.ToAnnotations()),
-                new DataViewSchema.DetachedColumn(PredictedLabelColumnName, new KeyDataViewType(typeof(uint), parent.ClassCount), predicted.ToAnnotations()),
-            };
-        }
-
-        public DataViewSchema.Column Features { get; }
-
-        public MinibatchTransformer Parent => _parent;
-
-        public override IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; }
-
-        public override IEnumerable<DataViewSchema.Column> GetDependencies(int outputIndex) => new[] { Features };
-
-        /// <summary>Row-at-a-time getters (for PredictionEngine and row mappers); each getter owns its buffers.</summary>
-        public override Delegate MakeGetter(DataViewRow input, int outputIndex)
-        {
-            var getFeatures = input.GetGetter<VBuffer<float>>(Features);
-            var parent = _parent;
-            VBuffer<float> x = default;
-            var scores = new float[parent.ClassCount];
-            var scratch = new MlpScorer.Scratch();
-            void Compute()
-            {
-                getFeatures(ref x);
-                if (x.Length != parent.InputSize)
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                        $"Row {input.Position}: feature column '{Features.Name}' holds {x.Length} values, expected {parent.InputSize}."));
-                parent._scorer.Score(x.GetValues(), 1, scores, scratch);
-            }
-            if (outputIndex == 0)
-                return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
-                {
-                    Compute();
-                    VBuffer<float>.Copy(scores, 0, ref dst, scores.Length);
-                });
-            return (ValueGetter<uint>)((ref uint dst) =>
-            {
-                Compute();
-                dst = (uint)MlpScorer.ArgMax(scores) + 1;
-            });
-        }
+        ArgumentNullException.ThrowIfNull(stream);
+        return ModelZip.ReadNetwork(stream, name);
     }
+
+    /// <summary>
+    /// Writes the network as a standalone ONNX model with a batch dimension (input: the feature column's name,
+    /// float [N, F]; outputs <c>Score</c>, float [N, K] probabilities, and the arg-max), for ONNX Runtime, PyTorch
+    /// or any other ONNX consumer. The file is replaced only once complete.
+    /// </summary>
+    /// <param name="path">The .onnx file to write.</param>
+    public void ExportOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        AtomicFile.Write(path, stream => stream.Write(SavedNetwork.ToOnnx(this, OnnxLayout.Batch)));
+    }
+
+    /// <summary>The label's key values (for PredictedLabel's KeyValues and Score's SlotNames).</summary>
+    internal LabelKeyValues LabelKeyValues { get; }
+
+    internal MlpScorer Scorer { get; }
 }

@@ -1,14 +1,30 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Data;
+using System.Text.Json.Serialization;
+using Microsoft.ML.Minibatch.NN;
 
 namespace Microsoft.ML.Minibatch;
 
-/// <summary>What <see cref="MinibatchTransformer"/> writes into the model manifest as its options: the architecture,
-/// the training options, the label's key values and the history. The weights go into <see cref="WeightsEntry"/>.</summary>
+/// <summary>What a saved <see cref="MinibatchTransformer"/> keeps besides its weights, as JSON in the ONNX model's
+/// <c>metadata_props</c>: the architecture, the training options, the label's key values, the history and the
+/// SHA-256 of the weights (so that a changed weight is detected, not loaded).</summary>
 internal sealed class SavedModel
 {
-    public const string WeightsEntry = "weights.bin";
+    /// <summary>The metadata key under which the JSON is stored.</summary>
+    public const string MetadataKey = "minibatch.model";
 
+    /// <summary>The version of this layout; a loader refuses a newer one.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>How the JSON is written and read: enums by name; a missing validation loss (NaN) as "NaN".</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public int Format { get; set; }
+    public string WeightsSha256 { get; set; } = "";
     public string FeatureColumnName { get; set; } = "";
     public string LabelColumnName { get; set; } = "";
     public int InputSize { get; set; }
@@ -27,8 +43,8 @@ internal sealed class SavedModel
     public int EarlyStoppingPatience { get; set; }
     public int? Seed { get; set; }
     public string? InitialWeightsPath { get; set; }
-    public JsonNode? KeyValuesType { get; set; }
-    public JsonNode? KeyValues { get; set; }
+    public string? KeyValuesType { get; set; }
+    public JsonArray? KeyValues { get; set; }
     public List<SavedEpoch> History { get; set; } = new();
 
     internal sealed class SavedEpoch
@@ -42,39 +58,54 @@ internal sealed class SavedModel
         public double LearningRate { get; set; }
     }
 
-    public static SavedModel From(MinibatchTransformer model, MinibatchTransformer.LabelInfo label, MinibatchTrainer.Options o) => new()
+    public static SavedModel From(MinibatchTransformer model, MinibatchTrainer.Options o)
     {
-        FeatureColumnName = o.FeatureColumnName,
-        LabelColumnName = o.LabelColumnName,
-        InputSize = model.InputSize,
-        ClassCount = model.ClassCount,
-        HiddenLayers = o.HiddenLayers,
-        BatchSize = o.BatchSize,
-        NumberOfEpochs = o.NumberOfEpochs,
-        LearningRate = o.LearningRate,
-        Momentum = o.Momentum,
-        WeightDecay = o.WeightDecay,
-        LearningRateSchedule = o.LearningRateSchedule,
-        Optimizer = o.Optimizer,
-        Sampler = o.Sampler,
-        DropLast = o.DropLast,
-        ValidationBatchSize = o.ValidationBatchSize,
-        EarlyStoppingPatience = o.EarlyStoppingPatience,
-        Seed = o.Seed,
-        InitialWeightsPath = o.InitialWeightsPath,
-        KeyValuesType = label.KeyValuesType == null ? null : ModelJson.WriteType(label.KeyValuesType),
-        KeyValues = label.KeyValuesType == null || label.KeyValues == null ? null : ModelJson.WriteValue(label.KeyValuesType, label.KeyValues),
-        History = model.History.Select(m => new SavedEpoch
+        var keyValues = KeyValuesJson.Write(model.LabelKeyValues);
+        return new SavedModel
         {
-            Epoch = m.Epoch,
-            TrainLoss = m.TrainLoss,
-            ValidLoss = m.ValidLoss,
-            ValidAccuracy = m.ValidAccuracy,
-            Seconds = m.Seconds,
-            TrainSeconds = m.TrainSeconds,
-            LearningRate = m.LearningRate,
-        }).ToList(),
-    };
+            Format = CurrentFormat,
+            WeightsSha256 = WeightsHash(model.Model),
+            FeatureColumnName = o.FeatureColumnName,
+            LabelColumnName = o.LabelColumnName,
+            InputSize = model.InputSize,
+            ClassCount = model.ClassCount,
+            HiddenLayers = o.HiddenLayers,
+            BatchSize = o.BatchSize,
+            NumberOfEpochs = o.NumberOfEpochs,
+            LearningRate = o.LearningRate,
+            Momentum = o.Momentum,
+            WeightDecay = o.WeightDecay,
+            LearningRateSchedule = o.LearningRateSchedule,
+            Optimizer = o.Optimizer,
+            Sampler = o.Sampler,
+            DropLast = o.DropLast,
+            ValidationBatchSize = o.ValidationBatchSize,
+            EarlyStoppingPatience = o.EarlyStoppingPatience,
+            Seed = o.Seed,
+            InitialWeightsPath = o.InitialWeightsPath,
+            KeyValuesType = keyValues?.Type,
+            KeyValues = keyValues?.Values,
+            History = model.History.Select(m => new SavedEpoch
+            {
+                Epoch = m.Epoch,
+                TrainLoss = m.TrainLoss,
+                ValidLoss = m.ValidLoss,
+                ValidAccuracy = m.ValidAccuracy,
+                Seconds = m.Seconds,
+                TrainSeconds = m.TrainSeconds,
+                LearningRate = m.LearningRate,
+            }).ToList(),
+        };
+    }
+
+    /// <summary>The SHA-256 (hex) of the network's state dict in TorchSharp's format, the one serialisation of the
+    /// weights this library defines.</summary>
+    public static string WeightsHash(Module model)
+    {
+        using var bytes = new MemoryStream();
+        StateDictFile.Save(model, bytes);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)));
+    }
 
     public MinibatchTrainer.Options ToOptions() => new()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Minibatch;
@@ -7,42 +6,76 @@ namespace Microsoft.ML.Minibatch;
 /// The lazy output of <see cref="MinibatchTransformer.Transform"/>. When Score or PredictedLabel is read, its cursor
 /// reads the input a batch of rows ahead — the active input columns into per-slot stores, the features into one
 /// contiguous [B × D] buffer — scores the batch with one GEMM per layer, and then serves the rows one by one.
-/// Each cursor owns its buffers, so cursors on many threads never share mutable state.
+/// When neither is read, the input rows pass through untouched. Each cursor owns its buffers, so cursors on many
+/// threads never share mutable state.
 /// </summary>
 internal sealed class ScoredDataView : IDataView
 {
     private readonly IDataView _input;
-    private readonly MinibatchTransformer.Mapper _mapper;
+    private readonly ScoreColumns _columns;
 
-    public ScoredDataView(IDataView input, MinibatchTransformer.Mapper mapper)
+    public ScoredDataView(IDataView input, ScoreColumns columns)
     {
         _input = input;
-        _mapper = mapper;
-        Schema = MappedDataView.BuildSchema(mapper);
+        _columns = columns;
     }
 
     public bool CanShuffle => _input.CanShuffle;
 
-    public DataViewSchema Schema { get; }
+    public DataViewSchema Schema => _columns.OutputSchema;
 
     public long? GetRowCount() => _input.GetRowCount();
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
-        var active = CursorBase.ActiveFlags(Schema, columnsNeeded);
-        int inputCount = _mapper.InputSchema.Count;
-        bool scoring = active[inputCount] || active[inputCount + 1];
-        if (!scoring) return new MappedDataView(_input, _mapper).GetRowCursor(columnsNeeded, rand);
-        var input = _input.GetRowCursor(MappedDataView.InputDependencies(_mapper, active), rand);
-        return new Cursor(this, input, active);
+        var active = ActiveColumns.Of(Schema, columnsNeeded);
+        var input = _input.GetRowCursor(_columns.InputDependencies(active), rand);
+        return _columns.Scores(active) ? new BatchCursor(_columns, input, active) : new PassThroughCursor(Schema, input, active);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
         => new[] { GetRowCursor(columnsNeeded, rand) };
 
-    private sealed class Cursor : DataViewRowCursor
+    /// <summary>The input cursor seen through the output schema (whose input columns keep their indices).</summary>
+    private sealed class PassThroughCursor : DataViewRowCursor
     {
-        private readonly DataViewSchema _schema;
+        private readonly DataViewRowCursor _input;
+        private readonly bool[] _active;
+
+        public PassThroughCursor(DataViewSchema schema, DataViewRowCursor input, bool[] active)
+        {
+            Schema = schema;
+            _input = input;
+            _active = active;
+        }
+
+        public override DataViewSchema Schema { get; }
+
+        public override long Position => _input.Position;
+
+        public override long Batch => _input.Batch;
+
+        public override bool MoveNext() => _input.MoveNext();
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => ActiveColumns.IsActive(_active, column);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            ActiveColumns.CheckGetter<TValue>(Schema, _active, column);
+            return _input.GetGetter<TValue>(_input.Schema[column.Index]);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _input.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    private sealed class BatchCursor : DataViewRowCursor
+    {
         private readonly DataViewRowCursor _input;
         private readonly bool[] _active;
         private readonly Delegate?[] _getters;
@@ -62,51 +95,47 @@ internal sealed class ScoredDataView : IDataView
         private long _inputRow = -1;
         private bool _done;
 
-        public Cursor(ScoredDataView parent, DataViewRowCursor input, bool[] active)
+        public BatchCursor(ScoreColumns columns, DataViewRowCursor input, bool[] active)
         {
-            _schema = parent.Schema;
+            Schema = columns.OutputSchema;
             _input = input;
             _active = active;
-            _model = parent._mapper.Parent;
-            _featureName = parent._mapper.Features.Name;
+            _model = columns.Model;
+            _featureName = columns.Features.Name;
             int b = MinibatchTransformer.ScoringBatchSize;
             int k = _model.ClassCount;
             _features = new float[b * _model.InputSize];
             _scores = new float[b * k];
             _ids = new DataViewRowId[b];
-            _getFeatures = input.GetGetter<VBuffer<float>>(parent._mapper.Features);
+            _getFeatures = input.GetGetter<VBuffer<float>>(columns.Features);
             _getId = input.GetIdGetter();
-            int inputCount = parent._mapper.InputSchema.Count;
             _getters = new Delegate?[active.Length];
             var loaders = new List<Action<int>>();
-            for (int i = 0; i < inputCount; i++)
+            foreach (var column in columns.InputSchema)
             {
-                if (!active[i]) continue;
-                var column = parent._mapper.InputSchema[i];
+                if (!active[column.Index]) continue;
                 var store = ColumnStore.Create(column.Type, b);
                 loaders.Add(store.MakeLoader(input, column));
-                _getters[i] = store.MakeGetter(() => _slot);
+                _getters[column.Index] = store.MakeGetter(() => _slot);
             }
             _loaders = loaders.ToArray();
-            if (active[inputCount])
-                _getters[inputCount] = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
-                {
-                    CheckRow();
-                    VBuffer<float>.Copy(_scores, _slot * k, ref dst, k);
-                });
-            if (active[inputCount + 1])
-                _getters[inputCount + 1] = (ValueGetter<uint>)((ref uint dst) =>
-                {
-                    CheckRow();
-                    dst = (uint)MlpScorer.ArgMax(_scores.AsSpan(_slot * k, k)) + 1;
-                });
+            _getters[columns.ScoreIndex] = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
+            {
+                CheckRow();
+                VBuffer<float>.Copy(_scores, _slot * k, ref dst, k);
+            });
+            _getters[columns.PredictedLabelIndex] = (ValueGetter<uint>)((ref uint dst) =>
+            {
+                CheckRow();
+                dst = (uint)MlpScorer.ArgMax(_scores.AsSpan(_slot * k, k)) + 1;
+            });
         }
+
+        public override DataViewSchema Schema { get; }
 
         public override long Position => _position;
 
         public override long Batch => 0;
-
-        public override DataViewSchema Schema => _schema;
 
         private void CheckRow()
         {
@@ -119,28 +148,28 @@ internal sealed class ScoredDataView : IDataView
             id = _ids[_slot];
         };
 
-        public override bool IsColumnActive(DataViewSchema.Column column) => (uint)column.Index < (uint)_active.Length && _active[column.Index];
+        public override bool IsColumnActive(DataViewSchema.Column column) => ActiveColumns.IsActive(_active, column);
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-            => MappedRow.CastGetter<TValue>(_schema, _getters, _active, column);
+        {
+            ActiveColumns.CheckGetter<TValue>(Schema, _active, column);
+            return (ValueGetter<TValue>)_getters[column.Index]!;
+        }
 
         public override bool MoveNext()
         {
             if (_done) return false;
-            if (_slot + 1 < _count)
+            if (_slot + 1 >= _count)
             {
-                _slot++;
-                _position++;
-                return true;
-            }
-            Fill();
-            if (_count == 0)
-            {
-                _done = true;
+                Fill();
                 _slot = -1;
-                return false;
+                if (_count == 0)
+                {
+                    _done = true;
+                    return false;
+                }
             }
-            _slot = 0;
+            _slot++;
             _position++;
             return true;
         }
@@ -148,18 +177,14 @@ internal sealed class ScoredDataView : IDataView
         private void Fill()
         {
             int d = _model.InputSize;
-            int b = MinibatchTransformer.ScoringBatchSize;
             _count = 0;
-            while (_count < b && _input.MoveNext())
+            while (_count < MinibatchTransformer.ScoringBatchSize && _input.MoveNext())
             {
                 _inputRow++;
                 foreach (var load in _loaders) load(_count);
                 _getId(ref _ids[_count]);
                 _getFeatures(ref _vector);
-                if (_vector.Length != d)
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                        $"Row {_inputRow}: feature column '{_featureName}' holds {_vector.Length} values, expected {d}."));
-                _vector.GetValues().CopyTo(_features.AsSpan(_count * d, d));
+                FeatureRow.CopyDense(_vector, _features.AsSpan(_count * d, d), _featureName, _inputRow);
                 _count++;
             }
             if (_count > 0)

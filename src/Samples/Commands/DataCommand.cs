@@ -6,6 +6,9 @@ using Microsoft.ML.Minibatch.Data;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
 /// <summary>`minibatch data`: ensures MNIST is present and describes it.</summary>
 internal static class DataCommand
 {

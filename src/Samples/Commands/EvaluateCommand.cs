@@ -4,6 +4,9 @@ using System.Text.Json;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
 /// <summary>`minibatch evaluate`: scores an MNIST split with a saved model and prints ML.NET's multiclass metrics.</summary>
 internal static class EvaluateCommand
 {
@@ -20,7 +23,7 @@ internal static class EvaluateCommand
         {
             var writer = output ?? Console.Out;
             var ml = new MLContext(seed: 1);
-            var (transformer, _) = ModelCommandSupport.LoadModel(ml, parse.GetValue(model)!);
+            var transformer = ModelCommandSupport.LoadModel(parse.GetValue(model)!);
             string splitName = parse.GetValue(split)!;
             var rows = ModelCommandSupport.LoadSplit(ml, parse.GetValue(data), splitName);
             var m = ml.MulticlassClassification.Evaluate(transformer.Transform(rows));

@@ -3,6 +3,9 @@ using Microsoft.ML.Minibatch.Samples.Examples;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
 /// <summary>`minibatch example NAME`: runs one of the README's examples (their source is in src/Samples/Examples).</summary>
 internal static class ExampleCommand
 {

@@ -3,35 +3,41 @@ using Microsoft.ML.Minibatch.NN;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
-/// <summary>`minibatch export`: writes a saved model's network as a state dict in TorchSharp's format.</summary>
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
+/// <summary>`minibatch export`: writes a saved model's network as a TorchSharp-format state dict and/or as ONNX.</summary>
 internal static class ExportCommand
 {
     public static Command Create(TextWriter? output = null)
     {
-        var command = new Command("export", "Write a saved model's network weights as a TorchSharp-format state dict (0.weight, 0.bias, …).");
+        var command = new Command("export", "Write a saved model's network as a TorchSharp-format state dict (0.weight, 0.bias, …) and/or an ONNX model.");
         var model = new Option<string>("--model") { Description = "The model file (.zip).", Required = true };
-        var weights = new Option<string>("--weights") { Description = "The state-dict file to write.", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "The state-dict file to write." };
+        var onnx = new Option<string?>("--onnx") { Description = "The ONNX file to write (input [N, F] floats; outputs Score [N, K] and the arg-max)." };
         command.Options.Add(model);
         command.Options.Add(weights);
+        command.Options.Add(onnx);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(weights) is null && r.GetValue(onnx) is null) r.AddError("Give --weights FILE, --onnx FILE or both.");
+        });
         command.SetAction(parse =>
         {
             var writer = output ?? Console.Out;
-            var ml = new MLContext(seed: 1);
-            var (_, network) = ModelCommandSupport.LoadModel(ml, parse.GetValue(model)!);
-            string path = parse.GetValue(weights)!;
-            // Write next to the target, then rename: a failure never leaves a half-written state dict behind.
-            string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
-            try
+            var network = ModelCommandSupport.LoadModel(parse.GetValue(model)!);
+            // Both writers replace their file only once it is complete.
+            if (parse.GetValue(weights) is { } weightsPath)
             {
-                StateDictFile.Save(network.Model, temporary);
-                File.Move(temporary, path, overwrite: true);
+                StateDictFile.Save(network.Model, weightsPath);
+                var keys = string.Join(", ", network.Model.StateDict().Select(p => $"{p.Key} [{string.Join(", ", p.Value.GetShape())}]"));
+                writer.WriteLine($"wrote {weightsPath}: {keys}");
             }
-            finally
+            if (parse.GetValue(onnx) is { } onnxPath)
             {
-                if (File.Exists(temporary)) File.Delete(temporary);
+                network.ExportOnnx(onnxPath);
+                writer.WriteLine($"wrote {onnxPath}: input '{network.FeatureColumnName}' [N, {network.InputSize}], output 'Score' [N, {network.ClassCount}]");
             }
-            var keys = string.Join(", ", network.Model.StateDict().Select(p => $"{p.Key} [{string.Join(", ", p.Value.GetShape())}]"));
-            writer.WriteLine($"wrote {path}: {keys}");
             writer.Flush();
             return 0;
         });

@@ -23,21 +23,9 @@ internal static class ModelCommandSupport
         };
     }
 
-    /// <summary>Loads a model file and finds its minibatch network (the model itself or the last one in a chain).</summary>
-    public static (ITransformer Model, MinibatchTransformer Network) LoadModel(MLContext ml, string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        var model = ml.Model.Load(path, out _);
-        var network = Find(model) ?? throw new InvalidDataException($"Model file '{path}' holds no minibatch network.");
-        return (model, network);
-    }
-
-    private static MinibatchTransformer? Find(ITransformer model) => model switch
-    {
-        MinibatchTransformer t => t,
-        IEnumerable<ITransformer> chain => chain.Select(Find).LastOrDefault(t => t != null),
-        _ => null,
-    };
+    /// <summary>Loads the minibatch network of a model file (the model itself or the last one in a chain), checking
+    /// the file's CRCs and the weights' SHA-256.</summary>
+    public static MinibatchTransformer LoadModel(string path) => MinibatchTransformer.Load(path);
 
     /// <summary>The input schema of MNIST models, as <c>LoadIdx</c> produces it: Features (Vector&lt;Single, 784&gt;) and
     /// Label (Key&lt;UInt32, 10&gt; with key values "0" … "9").</summary>
@@ -45,7 +33,7 @@ internal static class ModelCommandSupport
     {
         var names = Digits.Select(d => d.AsMemory()).ToArray();
         var keyValues = new DataViewSchema.Annotations.Builder();
-        keyValues.AddKeyValues(10, TextDataViewType.Instance,
+        keyValues.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, names.Length),
             (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref dst));
         var builder = new DataViewSchema.Builder();
         builder.AddColumn("Features", new VectorDataViewType(NumberDataViewType.Single, 784));

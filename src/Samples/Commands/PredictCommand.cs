@@ -4,6 +4,9 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
 /// <summary>`minibatch predict`: draws one MNIST digit in shade characters and prints the model's class scores.</summary>
 internal static class PredictCommand
 {
@@ -23,7 +26,7 @@ internal static class PredictCommand
         {
             var writer = output ?? Console.Out;
             var ml = new MLContext(seed: 1);
-            var (transformer, network) = ModelCommandSupport.LoadModel(ml, parse.GetValue(model)!);
+            var transformer = ModelCommandSupport.LoadModel(parse.GetValue(model)!);
             var rows = ModelCommandSupport.LoadSplit(ml, parse.GetValue(data), parse.GetValue(split)!);
             int n = parse.GetValue(index);
             long count = rows.GetRowCount() ?? long.MaxValue;
@@ -68,7 +71,6 @@ internal static class PredictCommand
                 string bar = new('█', (int)MathF.Round(scores[k] * 40));
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[k],3} {scores[k]:F6} {bar}"));
             }
-            _ = network;
             writer.Flush();
             return 0;
         });
@@ -79,7 +81,7 @@ internal static class PredictCommand
 
     private static string[] SlotNames(DataViewSchema.Column score, int count)
     {
-        if (score.HasSlotNames(count))
+        if (score.Annotations.Schema.GetColumnOrNull("SlotNames")?.Type is VectorDataViewType { Size: var size } && size == count)
         {
             VBuffer<ReadOnlyMemory<char>> names = default;
             score.GetSlotNames(ref names);

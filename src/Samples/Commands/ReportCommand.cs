@@ -5,6 +5,9 @@ using Microsoft.ML.Minibatch.Samples.Report;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
 /// <summary>
 /// `minibatch report`: one self-contained HTML page about a saved model: loss and accuracy curves from its history,
 /// the confusion matrix and per-class precision/recall on an MNIST split, the most confident mistakes drawn as images,
@@ -48,9 +51,9 @@ internal static class ReportCommand
     internal static ReportData Gather(string modelPath, string? dataDirectory, string splitName, int mistakeCount)
     {
         var ml = new MLContext(seed: 1);
-        var (transformer, network) = ModelCommandSupport.LoadModel(ml, modelPath);
+        var network = ModelCommandSupport.LoadModel(modelPath);
         var rows = ModelCommandSupport.LoadSplit(ml, dataDirectory, splitName);
-        var scored = transformer.Transform(rows);
+        var scored = network.Transform(rows);
         var metrics = ml.MulticlassClassification.Evaluate(scored);
 
         int side = (int)Math.Round(Math.Sqrt(network.InputSize));

@@ -13,6 +13,9 @@ using Spectre.Console;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
 /// <summary>
 /// `minibatch train`: the seeds' minibatch training on MNIST (784-50-10, batch 64, lr 0.5, 5 epochs, random sampler,
 /// validation batch 128, seed 1, the 50,000/10,000 split) with options for the other workloads.
@@ -168,7 +171,7 @@ internal static class TrainCommand
                 Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential, Seed = (int)Math.Min(s.Seed, int.MaxValue),
                 InitialWeightsPath = s.InitPath,
             });
-            new MLContext((int)Math.Min(s.Seed, int.MaxValue)).Model.Save(transformer, ModelCommandSupport.MnistSchema(), s.ModelPath);
+            new MLContext((int)Math.Min(s.Seed, int.MaxValue)).Model.SaveAtomically(transformer, ModelCommandSupport.MnistSchema(), s.ModelPath);
         }
 
         double trainSeconds = history.Sum(e => e.TrainSeconds);

@@ -38,7 +38,7 @@ public static class FirstProgram
         var trainer = ml.MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options
         {
             HiddenLayers = [50], BatchSize = 64, NumberOfEpochs = 5, LearningRate = 0.5f,
-            Sampler = SamplerKind.Random, ValidationSet = valid,
+            Sampler = SamplerKind.Random, ValidationSet = valid, Seed = 1, // Seed 1 = torch.manual_seed(1)
         });
         ITransformer model = trainer.Fit(train);
 

@@ -6,6 +6,8 @@ using Microsoft.ML.Minibatch.Samples.Commands;
 
 namespace Microsoft.ML.Minibatch.Tests.Data;
 
+using Command = System.CommandLine.Command;
+
 /// <summary>The `minibatch data` verb, in process through CommandLineHost and as the real program.</summary>
 [TestClass]
 public sealed class DataCommandTests

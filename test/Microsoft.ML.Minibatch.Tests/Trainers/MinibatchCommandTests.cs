@@ -8,6 +8,8 @@ using Microsoft.ML.Minibatch.Samples.Commands;
 
 namespace Microsoft.ML.Minibatch.Tests.Trainers;
 
+using Command = System.CommandLine.Command;
+
 /// <summary>The model verbs of the command line, and PyTorch reading what `export` writes.</summary>
 [TestClass]
 public sealed class MinibatchCommandTests

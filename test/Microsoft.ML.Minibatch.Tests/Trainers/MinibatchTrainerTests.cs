@@ -24,7 +24,7 @@ public sealed class MinibatchTrainerTests
         var score = schema["Score"];
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 3), score.Type);
         ReadOnlyMemory<char> kind = default;
-        score.Annotations.GetValue(AnnotationUtils.Kinds.ScoreColumnKind, ref kind);
+        score.Annotations.GetValue("ScoreColumnKind", ref kind);
         Assert.AreEqual("MulticlassClassification", kind.ToString());
         VBuffer<ReadOnlyMemory<char>> slots = default;
         score.GetSlotNames(ref slots);
@@ -119,8 +119,8 @@ public sealed class MinibatchTrainerTests
         var rows = KeyRows(30, 5);
         var withMissing = new List<KeyRow>(rows);
         // Rows with key 0 carry NaN features: reading them would fail, so passing proves they are skipped.
-        withMissing.Insert(4, new KeyRow { Features = new[] { float.NaN, 0, 0, 0 }, Label = 0 });
-        withMissing.Add(new KeyRow { Features = new[] { float.NaN, 0, 0, 0 }, Label = 0 });
+        withMissing.Insert(4, new KeyRow { Features = new[] { float.NaN, 0, 0, 0 }, Label = KeyRow.Missing });
+        withMissing.Add(new KeyRow { Features = new[] { float.NaN, 0, 0, 0 }, Label = KeyRow.Missing });
         var a = ml.MulticlassClassification.Trainers.Minibatch(Small()).Fit(ml.Data.LoadFromEnumerable(rows));
         var b = ml.MulticlassClassification.Trainers.Minibatch(Small()).Fit(ml.Data.LoadFromEnumerable(withMissing));
         AssertSameWeights(a, b);
@@ -144,7 +144,7 @@ public sealed class MinibatchTrainerTests
         var trainer = ml.MulticlassClassification.Trainers.Minibatch(Small());
         void Check(IDataView data, string message)
         {
-            var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(SchemaShape.Create(data.Schema)));
+            var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(Shapes.Of(data.Schema)));
             var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
             StringAssert.StartsWith(e1.Message, message);
             StringAssert.StartsWith(e2.Message, message);
@@ -170,7 +170,7 @@ public sealed class MinibatchTrainerTests
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new VariableRow { Features = new float[4], Label = 1 }, new VariableRow { Features = new float[5], Label = 2 } });
         var trainer = ml.MulticlassClassification.Trainers.Minibatch(Small());
-        var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(SchemaShape.Create(data.Schema)));
+        var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(Shapes.Of(data.Schema)));
         var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
         StringAssert.StartsWith(e1.Message, "Schema mismatch for feature column 'Features': expected Vector<Single>, got VarVector<Single>");
         Assert.AreEqual(e1.Message, e2.Message);
@@ -248,7 +248,7 @@ public sealed class MinibatchTrainerTests
         var model = ml.MulticlassClassification.Trainers.Minibatch(o).Fit(ml.Data.LoadFromEnumerable(KeyRows(5, 1)));
         Assert.HasCount(2, model.History);
         Assert.IsTrue(double.IsFinite(model.History[0].TrainLoss));
-        var empty = ml.Data.LoadFromEnumerable(new[] { new KeyRow { Label = 0 } });
+        var empty = ml.Data.LoadFromEnumerable(new[] { new KeyRow { Label = KeyRow.Missing } });
         Assert.ThrowsExactly<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.Minibatch(Small()).Fit(empty));
     }
 
@@ -275,7 +275,7 @@ public sealed class MinibatchTrainerTests
     {
         var ml = new MLContext(seed: 1);
         var logged = new List<string>();
-        ml.Log += (_, e) => { if (e.Source == nameof(MinibatchTrainer)) logged.Add(e.Message); };
+        ml.Log += (_, e) => { if (e.Source.StartsWith(nameof(MinibatchTrainer), StringComparison.Ordinal) && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) logged.Add(e.Message); };
         var seen = new List<EpochMetrics>();
         var o = Small(3);
         o.EpochCompleted = seen.Add;
@@ -357,7 +357,7 @@ public sealed class MinibatchTrainerTests
         using var stream = new MemoryStream();
         ml.Model.Save(model, data.Schema, stream);
         stream.Position = 0;
-        var loaded = (MinibatchTransformer)ml.Model.Load(stream, out _);
+        var loaded = MinibatchTransformer.Load(stream);
         Assert.HasCount(2, loaded.History);
         Assert.AreEqual(model.History[1].ValidLoss, loaded.History[1].ValidLoss);
         Assert.AreEqual(7, loaded.TrainingOptions.Seed);
@@ -366,27 +366,37 @@ public sealed class MinibatchTrainerTests
     }
 
     [TestMethod]
-    public void ModelFile_WhoseShapesDisagreeWithTheManifest_IsRefused()
+    public void ModelFile_WhoseShapesDisagreeWithTheSavedArchitecture_IsRefused()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(KeyRows(30, 1));
         var model = ml.MulticlassClassification.Trainers.Minibatch(Small(1)).Fit(data);
         using var stream = new MemoryStream();
         ml.Model.Save(model, data.Schema, stream);
+        // Rewrite the architecture in the ONNX metadata (same length, so the protobuf stays well-formed) and store the
+        // entry again with a correct CRC: only the shape check can notice.
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
         {
-            var entry = zip.GetEntry("manifest.json")!;
-            string manifest;
-            using (var reader = new StreamReader(entry.Open())) manifest = reader.ReadToEnd();
-            var hidden = new System.Text.RegularExpressions.Regex("\"HiddenLayers\":\\s*\\[\\s*5\\s*\\]");
-            Assert.IsTrue(hidden.IsMatch(manifest), manifest);
+            var entry = zip.Entries.Single(e => e.Name == "OnnxModel");
+            byte[] onnx;
+            using (var read = new MemoryStream())
+            {
+                using (var s = entry.Open()) s.CopyTo(read);
+                onnx = read.ToArray();
+            }
+            string text = System.Text.Encoding.Latin1.GetString(onnx);
+            const string hidden = "\"HiddenLayers\":[5]";
+            Assert.AreEqual(1, System.Text.RegularExpressions.Regex.Matches(text, System.Text.RegularExpressions.Regex.Escape(hidden)).Count, "the saved architecture");
+            onnx = System.Text.Encoding.Latin1.GetBytes(text.Replace(hidden, "\"HiddenLayers\":[6]"));
+            string name = entry.FullName;
             entry.Delete();
-            using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
-            writer.Write(hidden.Replace(manifest, "\"HiddenLayers\": [6]"));
+            using var write = zip.CreateEntry(name).Open();
+            write.Write(onnx);
         }
         stream.Position = 0;
-        var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Model.Load(stream, out _));
-        StringAssert.Contains(e.Message, "'0.weight' with shape [5, 4], but the manifest says [6, 4]");
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => MinibatchTransformer.Load(stream, "tampered.zip"));
+        StringAssert.Contains(e.Message, "tampered.zip");
+        StringAssert.Contains(e.Message, "'0.weight' with shape [5, 4], but the architecture says [6, 4]");
     }
 
     [TestMethod]
@@ -473,7 +483,7 @@ public sealed class MinibatchTrainerTests
         using var stream = new MemoryStream();
         ml.Model.Save(model, data.Schema, stream);
         stream.Position = 0;
-        var loaded = (MinibatchTransformer)ml.Model.Load(stream, out _);
+        var loaded = MinibatchTransformer.Load(stream);
         Assert.AreEqual(LearningRateSchedule.Step, loaded.TrainingOptions.LearningRateSchedule);
     }
 

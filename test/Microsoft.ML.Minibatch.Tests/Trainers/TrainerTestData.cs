@@ -13,8 +13,12 @@ internal static class TrainerTestData
         public float Label { get; set; }
     }
 
+    /// <summary>A row with a key label. As in ML.NET, the property holds the zero-based class (key = value + 1);
+    /// <see cref="Missing"/> (or any value ≥ 3) reads as key 0, a missing label.</summary>
     public sealed class KeyRow
     {
+        public const uint Missing = uint.MaxValue;
+
         [VectorType(4)] public float[] Features { get; set; } = new float[4];
         [KeyType(3)] public uint Label { get; set; }
     }
@@ -39,7 +43,7 @@ internal static class TrainerTestData
         return Enumerable.Range(0, n).Select(i =>
         {
             int c = i % 3;
-            return new KeyRow { Features = Features(c, rand), Label = (uint)((flip ? (c + 1) % 3 : c) + 1) };
+            return new KeyRow { Features = Features(c, rand), Label = (uint)(flip ? (c + 1) % 3 : c) };
         }).ToList();
     }
 

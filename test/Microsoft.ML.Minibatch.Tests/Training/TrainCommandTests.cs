@@ -5,6 +5,8 @@ using Microsoft.ML.Minibatch.Samples.Commands;
 
 namespace Microsoft.ML.Minibatch.Tests.TrainingTests;
 
+using Command = System.CommandLine.Command;
+
 [TestClass]
 public sealed class TrainCommandTests
 {

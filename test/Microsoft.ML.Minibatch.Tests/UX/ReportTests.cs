@@ -11,6 +11,8 @@ using Microsoft.ML.Minibatch.Samples.Commands;
 
 namespace Microsoft.ML.Minibatch.Tests.UX;
 
+using Command = System.CommandLine.Command;
+
 /// <summary>
 /// `minibatch train --model` keeps the history and options in the zip, and `minibatch report` turns the zip into a
 /// self-contained page whose numbers agree with Evaluate and whose digits are the MNIST test images.
@@ -54,10 +56,13 @@ public sealed class ReportTests
     [TestMethod]
     public void ModelZip_HoldsEveryEpochsMetricsAndTheOptions_AsPrinted()
     {
-        // Read the manifest as plain JSON, not through the library's loader.
+        // Read the network's metadata with ONNX Runtime, not through the library's loader.
         using var zip = ZipFile.OpenRead(_model);
-        using var manifest = JsonDocument.Parse(zip.GetEntry("manifest.json")!.Open());
-        var options = manifest.RootElement.GetProperty("model").GetProperty("options");
+        using var onnx = new MemoryStream();
+        using (var entry = zip.Entries.Single(e => e.Name == "OnnxModel").Open()) entry.CopyTo(onnx);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx.ToArray());
+        using var metadata = JsonDocument.Parse(session.ModelMetadata.CustomMetadataMap["minibatch.model"]);
+        var options = metadata.RootElement;
         Assert.AreEqual(128, options.GetProperty("BatchSize").GetInt32());
         Assert.AreEqual(Epochs, options.GetProperty("NumberOfEpochs").GetInt32());
         Assert.AreEqual(0.3, options.GetProperty("LearningRate").GetDouble(), 1e-7);
