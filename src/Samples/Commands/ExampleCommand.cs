@@ -18,7 +18,25 @@ internal static class ExampleCommand
             () => PlainObjectsPipeline.Run()),
         ("engine-loop", "The lesson's PyTorch-style loop on the engine: Sequential, DataLoaders, a hand-written epoch, FitLoop.",
             () => EngineLoop.Run()),
+        ("csv", "A CSV file through LoadFromTextFile, MapValueToKey and NormalizeMinMax: Minibatch beside LbfgsMaximumEntropy (MNIST written as CSV).",
+            RunCsv),
     ];
+
+    private static void RunCsv()
+    {
+        var directory = Directory.CreateTempSubdirectory("minibatch-example-csv-");
+        try
+        {
+            string train = Path.Combine(directory.FullName, "mnist_train.csv"), test = Path.Combine(directory.FullName, "mnist_test.csv");
+            MnistCsv.Write(Minibatch.Data.MnistSplit.Train, 10000, train);
+            MnistCsv.Write(Minibatch.Data.MnistSplit.Test, 2000, test);
+            CsvBesideLbfgs.Run(train, test);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 
     public static Command Create()
     {

@@ -74,11 +74,17 @@ public sealed class MinibatchCommandTests
         var root = json.RootElement;
         var ml = new MLContext(seed: 1);
         var (images, labels) = MnistFiles.Train(dir);
-        var m = ml.MulticlassClassification.Evaluate(ml.Model.Load(_model, out _).Transform(ml.Data.SkipRows(ml.Data.LoadIdx(images, labels), 50000)));
+        var valid = ml.Data.SkipRows(ml.Data.LoadIdx(images, labels), 50000);
+        // The command scores with our own engine, exactly as the library does.
+        var m = ml.MulticlassClassification.Evaluate(MinibatchTransformer.Load(_model).Transform(valid));
         Assert.AreEqual(m.MicroAccuracy, root.GetProperty("micro_accuracy").GetDouble());
         Assert.AreEqual(m.MacroAccuracy, root.GetProperty("macro_accuracy").GetDouble());
         Assert.AreEqual(m.LogLoss, root.GetProperty("log_loss").GetDouble());
         Assert.AreEqual(m.LogLossReduction, root.GetProperty("log_loss_reduction").GetDouble());
+        // ML.NET's own loader gives the ONNX chain: the same predictions, the loss within ONNX Runtime's rounding.
+        var onnx = ml.MulticlassClassification.Evaluate(ml.Model.Load(_model, out _).Transform(valid));
+        Assert.AreEqual(m.MicroAccuracy, onnx.MicroAccuracy);
+        Assert.AreEqual(m.LogLoss, onnx.LogLoss, 1e-6);
         Assert.AreEqual(10000, root.GetProperty("rows").GetInt32());
 
         var text = Run("evaluate", "--model", _model, "--data", dir, "--split", "test");
@@ -132,6 +138,38 @@ public sealed class MinibatchCommandTests
     }
 
     [TestMethod]
+    public void ExportOnnx_RunsInOnnxRuntime_WithTheNetworksScores()
+    {
+        var dir = Require();
+        string onnx = Path.Combine(_work, "model.onnx");
+        var export = Run("export", "--model", _model, "--onnx", onnx);
+        Assert.AreEqual(0, export.Code, export.Error);
+        StringAssert.Contains(export.Output, "input 'Features' [N, 784], output 'Score' [N, 10]");
+
+        var network = MinibatchTransformer.Load(_model);
+        var (images, labels) = MnistFiles.Test(dir);
+        var digits = Minibatch.Data.IdxReader.ReadLabeledImages(images, labels);
+        const int rows = 300;
+        var features = digits.Features.AsSpan(0, rows * 784).ToArray();
+        var expected = new float[rows * 10];
+        network.Score(features, expected);
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(features, new[] { rows, 784 });
+        using var results = session.Run(new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Features", input) });
+        var score = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
+        var index = results.Single(r => r.Name == "PredictedLabel.Index").AsTensor<long>().ToArray();
+        Assert.HasCount(rows * 10, score);
+        for (int i = 0; i < score.Length; i++) Assert.AreEqual(expected[i], score[i], 1e-5f, $"value {i}");
+        for (int r = 0; r < rows; r++)
+            Assert.AreEqual(network.Predict(features.AsSpan(r * 784, 784)) - 1, (uint)index[r], $"row {r}");
+
+        var neither = Run("export", "--model", _model);
+        Assert.AreEqual(2, neither.Code);
+        StringAssert.Contains(neither.Error, "--weights");
+    }
+
+    [TestMethod]
     public void Export_LoadsIntoPyTorch_WithTheSameAccuracyAndLossAsEvaluate()
     {
         var dir = Require();
@@ -144,7 +182,7 @@ public sealed class MinibatchCommandTests
 
         // The exported file is the network's state dict, bit for bit.
         var ml = new MLContext(seed: 1);
-        var network = (MinibatchTransformer)ml.Model.Load(_model, out _);
+        var network = MinibatchTransformer.Load(_model);
         var fromFile = StateDictFile.Load(weights);
         foreach (var (key, tensor) in network.Model.StateDict())
             CollectionAssert.AreEqual(tensor.ToArray(), fromFile[key].ToArray(), key);

@@ -41,7 +41,7 @@ public sealed class MnistContractTests
             var trainer = ml.MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options
             {
                 HiddenLayers = new[] { 50 }, BatchSize = 64, NumberOfEpochs = 5, LearningRate = 0.5f,
-                Sampler = SamplerKind.Random, ValidationSet = valid,
+                Sampler = SamplerKind.Random, ValidationSet = valid, Seed = 1, // Seed 1 = torch.manual_seed(1)
             });
             ITransformer model = trainer.Fit(train);
             IDataView scored = model.Transform(valid);
@@ -75,9 +75,11 @@ public sealed class MnistContractTests
             // Every epoch of this run, ours or PyTorch's, stays above 94% (PyTorch's own last epoch: 95.24%).
             Assert.IsTrue(transformer.History.All(h => h.ValidAccuracy > 0.94), string.Join("; ", transformer.History));
 
-            // The reloaded model predicts the first validation row as the original does.
+            // The reloaded model (ML.NET's own components around the ONNX graph) predicts the first validation row as
+            // the original does, its scores within the 1e-5 that ONNX Runtime's and our matrix kernels allow.
             var first = ml.Data.CreateEnumerable<DigitPrediction>(scored, reuseRowObject: false).First();
-            CollectionAssert.AreEqual(first.Score, p.Score);
+            Assert.HasCount(10, p.Score);
+            for (int k = 0; k < 10; k++) Assert.AreEqual(first.Score[k], p.Score[k], 1e-5f, $"class {k}");
             Assert.AreEqual(first.PredictedLabel, p.PredictedLabel);
             Assert.AreEqual(1f, p.Score.Sum(), 1e-5f);
             Assert.AreEqual("Features", inputSchema[0].Name);

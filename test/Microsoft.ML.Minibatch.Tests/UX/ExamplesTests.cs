@@ -42,6 +42,27 @@ public sealed class ExamplesTests
         Assert.IsGreaterThan(0.94, EngineLoop.Run(epochs: 2));
     }
 
+    [TestMethod]
+    public void CsvBesideLbfgs_LoadFromTextFile_MatchesOrBeatsMlNetsOwnTrainer()
+    {
+        var directory = Directory.CreateTempSubdirectory("minibatch-csv-");
+        try
+        {
+            string train = Path.Combine(directory.FullName, "train.csv"), test = Path.Combine(directory.FullName, "test.csv");
+            MnistCsv.Write(Minibatch.Data.MnistSplit.Train, 10000, train);
+            MnistCsv.Write(Minibatch.Data.MnistSplit.Test, 2000, test);
+            var (ours, lbfgs) = CsvBesideLbfgs.Run(train, test);
+            Assert.AreEqual(2000, ours.ConfusionMatrix.Counts.Sum(r => r.Sum()));
+            Assert.AreEqual(2000, lbfgs.ConfusionMatrix.Counts.Sum(r => r.Sum()));
+            Assert.IsGreaterThanOrEqualTo(lbfgs.MicroAccuracy, ours.MicroAccuracy);
+            Assert.IsLessThanOrEqualTo(lbfgs.LogLoss, ours.LogLoss);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     /// <summary>
     /// A README code block that follows <c>&lt;!-- example: PATH --&gt;</c> must be the file at PATH, verbatim, so the
     /// README cannot drift from code that compiles and runs.
@@ -51,7 +72,7 @@ public sealed class ExamplesTests
     {
         string readme = File.ReadAllText(RepositoryFiles.Path("README.md")).ReplaceLineEndings("\n");
         var blocks = Regex.Matches(readme, @"<!-- example: (?<path>[^ ]+) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
-        Assert.AreEqual(3, blocks.Count, "README.md must quote the three examples after <!-- example: PATH --> markers.");
+        Assert.AreEqual(4, blocks.Count, "README.md must quote the four examples after <!-- example: PATH --> markers.");
         foreach (Match block in blocks)
         {
             string path = block.Groups["path"].Value;

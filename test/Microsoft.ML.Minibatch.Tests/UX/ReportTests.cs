@@ -60,7 +60,8 @@ public sealed class ReportTests
         using var zip = ZipFile.OpenRead(_model);
         using var onnx = new MemoryStream();
         using (var entry = zip.Entries.Single(e => e.Name == "OnnxModel").Open()) entry.CopyTo(onnx);
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx.ToArray());
+        // ML.NET stores the model after a 4-byte length.
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx.ToArray()[4..]);
         using var metadata = JsonDocument.Parse(session.ModelMetadata.CustomMetadataMap["minibatch.model"]);
         var options = metadata.RootElement;
         Assert.AreEqual(128, options.GetProperty("BatchSize").GetInt32());

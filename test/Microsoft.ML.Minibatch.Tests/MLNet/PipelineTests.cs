@@ -1,0 +1,125 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Minibatch.Tests.MLNet;
+
+/// <summary>
+/// Our trainer inside pipelines of ML.NET's own components, as users compose them: a text file with named numeric
+/// columns and string labels → Concatenate → MapValueToKey → Minibatch → MapKeyToValue; evaluation with default
+/// column names and a confusion table that names the classes; PredictionEngine on the fitted chain and on the chain
+/// ML.NET loads back.
+/// </summary>
+[TestClass]
+public sealed class PipelineTests
+{
+    public sealed class Flower
+    {
+        [LoadColumn(0)] public float A { get; set; }
+        [LoadColumn(1)] public float B { get; set; }
+        [LoadColumn(2)] public float C { get; set; }
+        [LoadColumn(3)] public string Species { get; set; } = "";
+    }
+
+    public sealed class Prediction
+    {
+        public string PredictedSpecies { get; set; } = "";
+        public float[] Score { get; set; } = [];
+    }
+
+    /// <summary>Three species, each a cluster around its own corner, written as a tab-separated file with a header.</summary>
+    private static string WriteFile(string directory, int rows, int seed)
+    {
+        var rand = new Random(seed);
+        string[] species = ["setosa", "versicolor", "virginica"];
+        string path = Path.Combine(directory, $"flowers-{seed}.tsv");
+        using var writer = new StreamWriter(path);
+        writer.WriteLine("a\tb\tc\tspecies");
+        for (int i = 0; i < rows; i++)
+        {
+            int c = rand.Next(3);
+            var x = Enumerable.Range(0, 3).Select(j => (j == c ? 3.0 : 0.0) + rand.NextDouble() * 2).ToArray();
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x[0]:F3}\t{x[1]:F3}\t{x[2]:F3}\t{species[c]}"));
+        }
+        return path;
+    }
+
+    [TestMethod]
+    public void TextFile_Concatenate_StringLabels_EvaluateAndPredictionEngines()
+    {
+        var directory = Directory.CreateTempSubdirectory("minibatch-pipeline-");
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            IDataView train = ml.Data.LoadFromTextFile<Flower>(WriteFile(directory.FullName, 300, 1), hasHeader: true);
+            IDataView test = ml.Data.LoadFromTextFile<Flower>(WriteFile(directory.FullName, 100, 2), hasHeader: true);
+            var pipeline = ml.Transforms.Concatenate("Features", "A", "B", "C")
+                .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Species"))
+                .Append(ml.MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options { HiddenLayers = [8], NumberOfEpochs = 20, LearningRate = 0.1f, BatchSize = 16 }))
+                .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedSpecies", "PredictedLabel"));
+            var model = pipeline.Fit(train);
+
+            IDataView scored = model.Transform(test);
+            var metrics = ml.MulticlassClassification.Evaluate(scored);
+            Assert.IsGreaterThan(0.95, metrics.MicroAccuracy);
+            string table = metrics.ConfusionMatrix.GetFormattedConfusionTable();
+            foreach (var name in new[] { "setosa", "versicolor", "virginica" }) StringAssert.Contains(table, name);
+
+            // The string each row predicts is its most probable class, named through the label's key values.
+            var truth = ml.Data.CreateEnumerable<Flower>(test, reuseRowObject: false).ToList();
+            var predicted = ml.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).ToList();
+            VBuffer<ReadOnlyMemory<char>> slots = default;
+            scored.Schema["Score"].GetSlotNames(ref slots);
+            var names = slots.DenseValues().Select(s => s.ToString()).ToArray();
+            for (int r = 0; r < predicted.Count; r++)
+                Assert.AreEqual(names[Array.IndexOf(predicted[r].Score, predicted[r].Score.Max())], predicted[r].PredictedSpecies, $"row {r}");
+            Assert.IsGreaterThan(95, truth.Zip(predicted).Count(p => p.First.Species == p.Second.PredictedSpecies));
+
+            // A PredictionEngine on the fitted chain (our row mapper) and on the chain ML.NET loads back (ONNX inside).
+            var engine = ml.Model.CreatePredictionEngine<Flower, Prediction>(model);
+            using var stream = new MemoryStream();
+            ml.Model.Save(model, train.Schema, stream);
+            stream.Position = 0;
+            var loaded = new MLContext(seed: 2).Model.Load(stream, out _);
+            var loadedEngine = new MLContext(seed: 2).Model.CreatePredictionEngine<Flower, Prediction>(loaded);
+            for (int r = 0; r < truth.Count; r++)
+            {
+                var a = engine.Predict(truth[r]);
+                var b = loadedEngine.Predict(truth[r]);
+                Assert.AreEqual(predicted[r].PredictedSpecies, a.PredictedSpecies, $"row {r}");
+                CollectionAssert.AreEqual(predicted[r].Score, a.Score, $"row {r}");
+                Assert.AreEqual(a.PredictedSpecies, b.PredictedSpecies, $"row {r}");
+                for (int k = 0; k < 3; k++) Assert.AreEqual(a.Score[k], b.Score[k], EstimatorChecks.LoadedScoreTolerance, $"row {r}");
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Cache_ShuffleRows_AndTrainTestSplit_FeedTheTrainer()
+    {
+        var ml = new MLContext(seed: 1);
+        var directory = Directory.CreateTempSubdirectory("minibatch-pipeline-");
+        try
+        {
+            IDataView data = ml.Data.LoadFromTextFile<Flower>(WriteFile(directory.FullName, 400, 3), hasHeader: true);
+            var prepare = ml.Transforms.Concatenate("Features", "A", "B", "C")
+                .Append(ml.Transforms.NormalizeMinMax("Features"))
+                .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Species"))
+                .AppendCacheCheckpoint(ml);
+            var split = ml.Data.TrainTestSplit(ml.Data.ShuffleRows(data, seed: 4), testFraction: 0.25, seed: 5);
+            var model = prepare.Append(ml.MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options { HiddenLayers = [8], NumberOfEpochs = 20, LearningRate = 0.1f, BatchSize = 16, Seed = 2 }))
+                .Fit(split.TrainSet);
+            var metrics = ml.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
+            Assert.IsGreaterThan(0.95, metrics.MicroAccuracy);
+            Assert.IsTrue(metrics.ConfusionMatrix.Counts.Sum(r => r.Sum()) is > 50 and < 150);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
