@@ -61,7 +61,7 @@ public class TrainingBenchmarks
         _transformer = MinibatchTransformer.FromNetwork(_model);
         _scoreFeatures = new float[ScoreRows * Features];
         for (int i = 0; i < _scoreFeatures.Length; i++) _scoreFeatures[i] = pixels[i] / 255f;
-        _scoreRows = new IdxDataView(_scoreFeatures, labelBytes[..ScoreRows], Features);
+        _scoreRows = new IdxDataView(_scoreFeatures, labelBytes[..ScoreRows], Features, Classes);
         _scores = new float[ScoreRows * Classes];
         // One step first, so that momentum-free SGD and the arena are in their steady state.
         TrainingStep();

@@ -5,29 +5,27 @@ namespace Microsoft.ML.Minibatch;
 
 /// <summary>
 /// An in-memory view over contiguous pixels and label bytes, as <c>LoadIdx</c> returns it: <c>Features</c>
-/// (Vector&lt;Single, rows·cols&gt;) and <c>Label</c> (Key&lt;UInt32, 10&gt; with key values "0" … "9"; label byte b is
+/// (Vector&lt;Single, rows·cols&gt;) and <c>Label</c> (Key&lt;UInt32, K&gt; with key values "0" … "K-1"; label byte b is
 /// key b + 1). Rows are served in file order; ML.NET's <c>ShuffleRows</c> shuffles it like any other view.
 /// </summary>
 internal sealed class IdxDataView : IDataView
 {
-    public const int ClassCount = 10;
-
     private readonly float[] _pixels;
     private readonly byte[] _labels;
     private readonly int _dimension;
 
-    public IdxDataView(float[] pixels, byte[] labels, int dimension)
+    public IdxDataView(float[] pixels, byte[] labels, int dimension, int classCount)
     {
         _pixels = pixels;
         _labels = labels;
         _dimension = dimension;
-        var names = Enumerable.Range(0, ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture).AsMemory()).ToArray();
+        var names = Enumerable.Range(0, classCount).Select(i => i.ToString(CultureInfo.InvariantCulture).AsMemory()).ToArray();
         var keyValues = new DataViewSchema.Annotations.Builder();
-        keyValues.Add(AnnotationNames.KeyValues, new VectorDataViewType(TextDataViewType.Instance, ClassCount),
+        keyValues.Add(AnnotationNames.KeyValues, new VectorDataViewType(TextDataViewType.Instance, classCount),
             (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref dst));
         var builder = new DataViewSchema.Builder();
         builder.AddColumn("Features", new VectorDataViewType(NumberDataViewType.Single, dimension));
-        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), ClassCount), keyValues.ToAnnotations());
+        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), classCount), keyValues.ToAnnotations());
         Schema = builder.ToSchema();
     }
 

@@ -51,20 +51,27 @@ public static class MinibatchCatalog
 
     /// <summary>
     /// Loads an IDX image file and its label file (raw or .gz, as MNIST distributes them) as an <see cref="IDataView"/>
-    /// with <c>Features</c> (Vector&lt;Single, rows·cols&gt;, pixels / 255) and <c>Label</c> (Key&lt;UInt32, 10&gt;
-    /// with key values "0" … "9"; digit d is key d + 1).
+    /// with <c>Features</c> (Vector&lt;Single, rows·cols&gt;, pixels / 255) and <c>Label</c> (Key&lt;UInt32, K&gt; with
+    /// key values "0" … "K-1"; label b is key b + 1).
     /// </summary>
     /// <param name="catalog">The data catalog.</param>
     /// <param name="imagesPath">The images file (e.g. <c>train-images-idx3-ubyte.gz</c>).</param>
     /// <param name="labelsPath">The labels file (e.g. <c>train-labels-idx1-ubyte.gz</c>).</param>
+    /// <param name="classCount">K, 1 to 256; <see langword="null"/> takes the largest label + 1. Give it when a file may
+    /// lack the highest classes (a subset), so that its key type matches the model's.</param>
     /// <returns>The rows, in file order.</returns>
-    /// <exception cref="InvalidDataException">A file is malformed; the message names it and the problem.</exception>
-    public static IDataView LoadIdx(this DataOperationsCatalog catalog, string imagesPath, string labelsPath)
+    /// <exception cref="InvalidDataException">A file is malformed or holds a label of <paramref name="classCount"/> or
+    /// more; the message names it and the problem.</exception>
+    public static IDataView LoadIdx(this DataOperationsCatalog catalog, string imagesPath, string labelsPath, int? classCount = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var images = IdxReader.ReadLabeledImages(imagesPath, labelsPath, IdxDataView.ClassCount);
-        return new IdxDataView(images.Features, images.Labels, images.FeatureCount);
+        var images = IdxReader.ReadLabeledImages(imagesPath, labelsPath, classCount ?? MaxClassCount);
+        int k = classCount ?? (images.Count == 0 ? 1 : images.Labels.Max() + 1);
+        return new IdxDataView(images.Features, images.Labels, images.FeatureCount, k);
     }
+
+    /// <summary>IDX labels are bytes.</summary>
+    private const int MaxClassCount = 256;
 
     /// <summary>
     /// Saves a model like <c>ml.Model.Save(model, inputSchema, filePath)</c>, but atomically: ML.NET's own method
