@@ -99,6 +99,33 @@ public sealed class PipelineTests
     }
 
     [TestMethod]
+    public void LoadIdx_TakesTheClassCountFromTheLabels_OrFromTheCaller()
+    {
+        string directory = Data.IdxTestData.TempDirectory();
+        try
+        {
+            string images = Data.IdxTestData.Write(directory, "images", Data.IdxTestData.Images(4, 3, 2));
+            string labels = Data.IdxTestData.Write(directory, "labels", Data.IdxTestData.Labels(0, 4, 2, 4));
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.LoadIdx(images, labels);
+            Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 6), data.Schema["Features"].Type);
+            Assert.AreEqual(new KeyDataViewType(typeof(uint), 5), data.Schema["Label"].Type);
+            VBuffer<ReadOnlyMemory<char>> keyValues = default;
+            data.Schema["Label"].GetKeyValues(ref keyValues);
+            CollectionAssert.AreEqual(new[] { "0", "1", "2", "3", "4" }, keyValues.DenseValues().Select(v => v.ToString()).ToArray());
+            CollectionAssert.AreEqual(new uint[] { 1, 5, 3, 5 }, data.GetColumn<uint>("Label").ToArray());
+
+            Assert.AreEqual(new KeyDataViewType(typeof(uint), 10), ml.Data.LoadIdx(images, labels, classCount: 10).Schema["Label"].Type);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ml.Data.LoadIdx(images, labels, classCount: 4));
+            StringAssert.Contains(e.Message, labels);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Cache_ShuffleRows_AndTrainTestSplit_FeedTheTrainer()
     {
         var ml = new MLContext(seed: 1);
