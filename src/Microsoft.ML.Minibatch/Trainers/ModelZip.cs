@@ -19,6 +19,7 @@ internal static class ModelZip
     public static MinibatchTransformer ReadNetwork(Stream stream, string fileName)
     {
         OnnxMlpContents? found = null;
+        byte[]? foundBytes = null;
         string? foundEntry = null;
         try
         {
@@ -28,9 +29,11 @@ internal static class ModelZip
                 bool isOnnx = entry.Name == OnnxEntryName;
                 byte[]? bytes = ReadChecked(entry, fileName, keep: isOnnx);
                 if (bytes is null) continue;
-                var contents = OnnxMlp.Read(OnnxBytes(bytes, fileName, entry.FullName), $"Model file '{fileName}', entry {entry.FullName}");
+                var onnx = OnnxBytes(bytes, fileName, entry.FullName);
+                var contents = OnnxMlp.Read(onnx, $"Model file '{fileName}', entry {entry.FullName}");
                 if (!SavedNetwork.IsOurs(contents)) continue;
                 found = contents;
+                foundBytes = onnx.ToArray();
                 foundEntry = entry.FullName;
             }
         }
@@ -44,7 +47,12 @@ internal static class ModelZip
         }
         if (found is null)
             throw new InvalidDataException($"Model file '{fileName}' holds no minibatch network.");
-        return SavedNetwork.FromOnnx(found, $"Model file '{fileName}', entry {foundEntry}");
+        var model = SavedNetwork.FromOnnx(found, $"Model file '{fileName}', entry {foundEntry}");
+        // The graph is what ML.NET runs, while we rebuild from the weights and metadata: they must be one model. Our
+        // writer is deterministic, so the graph it writes for the rebuilt network must be the stored one, byte for byte.
+        if (!SavedNetwork.ToOnnx(model, OnnxLayout.Row).AsSpan().SequenceEqual(foundBytes))
+            throw new InvalidDataException($"Model file '{fileName}', entry {foundEntry}: the ONNX graph is not the one this library writes for the network it holds (changed or damaged).");
+        return model;
     }
 
     /// <summary>ML.NET stores the ONNX model as a little-endian int32 length followed by the model's bytes.</summary>

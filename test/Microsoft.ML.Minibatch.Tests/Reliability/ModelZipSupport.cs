@@ -86,7 +86,7 @@ internal static class ModelZipSupport
     ];
 
     public const string LocalHeader = "local header";
-    public const string Data = "compressed data";
+    public const string CompressedData = "compressed data";
     public const string CentralDirectory = "central directory";
     public const string EndRecord = "end record";
 
@@ -109,7 +109,7 @@ internal static class ModelZipSupport
             p = AddFields(regions, LocalHeader, s_localFields, p, name);
             regions.Add(new Region(LocalHeader, "name", p, nameLength, name));
             p += nameLength;
-            regions.Add(new Region(Data, "data", p, compressed, name));
+            regions.Add(new Region(CompressedData, "bytes", p, compressed, name));
             p += compressed;
         }
         Assert.IsGreaterThan(0, regions.Count, "local headers");

@@ -368,13 +368,29 @@ public sealed class MinibatchTrainerTests
     [TestMethod]
     public void ModelFile_WhoseShapesDisagreeWithTheSavedArchitecture_IsRefused()
     {
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => LoadTampered("\"HiddenLayers\":[5]", "\"HiddenLayers\":[6]"));
+        StringAssert.Contains(e.Message, "tampered.zip");
+        StringAssert.Contains(e.Message, "'0.weight' with shape [5, 4], but the architecture says [6, 4]");
+    }
+
+    [TestMethod]
+    public void ModelFile_WhoseGraphDisagreesWithItsWeights_IsRefused()
+    {
+        // What ML.NET would run (Tanh) is no longer the network the weights and metadata describe (ReLU).
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => LoadTampered("Relu", "Tanh"));
+        StringAssert.Contains(e.Message, "tampered.zip");
+        StringAssert.Contains(e.Message, "the ONNX graph is not the one this library writes");
+    }
+
+    /// <summary>Saves a small model, replaces <paramref name="find"/> (once, same length, so the protobuf stays
+    /// well-formed) in its ONNX bytes, stores the entry again with a correct CRC, and loads it with our loader.</summary>
+    private static MinibatchTransformer LoadTampered(string find, string replace)
+    {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(KeyRows(30, 1));
         var model = ml.MulticlassClassification.Trainers.Minibatch(Small(1)).Fit(data);
         using var stream = new MemoryStream();
         ml.Model.Save(model, data.Schema, stream);
-        // Rewrite the architecture in the ONNX metadata (same length, so the protobuf stays well-formed) and store the
-        // entry again with a correct CRC: only the shape check can notice.
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
         {
             var entry = zip.Entries.Single(e => e.Name == "OnnxModel");
@@ -385,18 +401,15 @@ public sealed class MinibatchTrainerTests
                 onnx = read.ToArray();
             }
             string text = System.Text.Encoding.Latin1.GetString(onnx);
-            const string hidden = "\"HiddenLayers\":[5]";
-            Assert.AreEqual(1, System.Text.RegularExpressions.Regex.Matches(text, System.Text.RegularExpressions.Regex.Escape(hidden)).Count, "the saved architecture");
-            onnx = System.Text.Encoding.Latin1.GetBytes(text.Replace(hidden, "\"HiddenLayers\":[6]"));
+            Assert.AreEqual(1, System.Text.RegularExpressions.Regex.Matches(text, System.Text.RegularExpressions.Regex.Escape(find)).Count, find);
+            onnx = System.Text.Encoding.Latin1.GetBytes(text.Replace(find, replace));
             string name = entry.FullName;
             entry.Delete();
             using var write = zip.CreateEntry(name).Open();
             write.Write(onnx);
         }
         stream.Position = 0;
-        var e = Assert.ThrowsExactly<InvalidDataException>(() => MinibatchTransformer.Load(stream, "tampered.zip"));
-        StringAssert.Contains(e.Message, "tampered.zip");
-        StringAssert.Contains(e.Message, "'0.weight' with shape [5, 4], but the architecture says [6, 4]");
+        return MinibatchTransformer.Load(stream, "tampered.zip");
     }
 
     [TestMethod]
