@@ -17,7 +17,7 @@ internal static class MinibatchFitLoop
     public sealed record Settings(int BatchSize, int ValidationBatchSize, int Epochs, SamplerKind Sampler, bool DropLast,
         int Patience, Generator Generator, LearningRateSchedule Schedule, Action<EpochMetrics>? EpochCompleted, CancellationToken Cancellation);
 
-    public static IReadOnlyList<EpochMetrics> Run(Sequential model, Optimizer optimizer, MaterializedData train, MaterializedData? valid, Settings s)
+    public static IReadOnlyList<EpochMetrics> Run(TrainingStep step, MaterializedData train, MaterializedData? valid, Settings s)
     {
         var trainSet = ToDataset(train);
         Sampler sampler = s.Sampler == SamplerKind.Random
@@ -32,14 +32,14 @@ internal static class MinibatchFitLoop
         DataLoader? validLoader = valid is { Rows: > 0 }
             ? new DataLoader(ToDataset(valid), s.ValidationBatchSize, sampler: new SequentialSampler(valid.Rows), generator: s.Generator)
             : null;
-        var loop = new FitLoop(model, (output, target) => Functional.CrossEntropy(output, target), optimizer, trainLoader, validLoader);
+        var loop = new FitLoop(step, trainLoader, validLoader);
         var stopper = new EarlyStopping(s.Patience);
         if (s.Schedule != LearningRateSchedule.Constant) loop.Callbacks.Add(new LearningRateScheduler(s.Schedule));
         loop.Callbacks.Add(new Report(s.EpochCompleted));
         if (s.Patience > 0 && validLoader != null) loop.Callbacks.Add(stopper);
         var history = loop.Fit(s.Epochs, s.Cancellation);
-        stopper.RestoreBest(model);
-        model.Eval();
+        stopper.RestoreBest(step.Model);
+        step.Model.Eval();
         return history;
     }
 

@@ -82,6 +82,10 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <summary>Called after every epoch with its metrics (they are also written to the <see cref="MLContext.Log"/>).</summary>
         public Action<EpochMetrics>? EpochCompleted;
 
+        /// <summary>Where the batches are computed: <see cref="ManagedEngine.Instance"/> (the default) or another
+        /// engine, such as Microsoft.ML.Minibatch.TorchSharp's.</summary>
+        public TrainingEngine Engine = ManagedEngine.Instance;
+
         /// <summary>Cancels training: <see cref="MinibatchTrainer.Fit"/> throws <see cref="OperationCanceledException"/>
         /// within one batch and returns nothing.</summary>
         public CancellationToken CancellationToken;
@@ -135,6 +139,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "EarlyStoppingPatience must not be negative.");
         if (o.EarlyStoppingPatience > 0 && o.ValidationSet is null)
             throw new ArgumentOutOfRangeException(nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "EarlyStoppingPatience needs a ValidationSet.");
+        if (o.Engine is null)
+            throw new ArgumentOutOfRangeException(nameof(o.Engine), null, "Engine must be a training engine (ManagedEngine.Instance by default).");
         if (o.InitialWeightsPath is { Length: 0 })
             throw new ArgumentOutOfRangeException(nameof(o.InitialWeightsPath), o.InitialWeightsPath, "InitialWeightsPath must be a file path or null.");
     }
@@ -203,9 +209,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         if (o.InitialWeightsPath != null)
             StateDictFile.Load(model, o.InitialWeightsPath);
 
-        Optimizer optimizer = o.Optimizer == OptimizerKind.Adam
-            ? new Adam(model.Parameters(), AsDouble(o.LearningRate), weightDecay: AsDouble(o.WeightDecay))
-            : new Sgd(model.Parameters(), AsDouble(o.LearningRate), momentum: AsDouble(o.Momentum), weightDecay: AsDouble(o.WeightDecay));
+        using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, AsDouble(o.LearningRate),
+            o.Optimizer == OptimizerKind.Adam ? 0 : AsDouble(o.Momentum), AsDouble(o.WeightDecay)));
         var userCallback = o.EpochCompleted;
         using var channel = _host.Start("Training");
         var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,
@@ -217,7 +222,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         IReadOnlyList<EpochMetrics> history;
         try
         {
-            history = MinibatchFitLoop.Run(model, optimizer, train, valid, settings);
+            history = MinibatchFitLoop.Run(step, train, valid, settings);
         }
         catch (TrainingDivergedException e)
         {

@@ -7,23 +7,21 @@ using Microsoft.ML.Minibatch.Tensors;
 namespace Microsoft.ML.Minibatch.Training;
 
 /// <summary>
-/// The seeds' <c>fit(epochs, model, loss_func, opt, train_dl, valid_dl)</c>: per epoch, <see cref="Module.Train"/> mode and
-/// for each training batch forward, loss, backward, optimizer step and zero grad; then <see cref="Module.Eval"/> mode under
-/// <see cref="Autograd.NoGrad"/> over the validation loader, with loss and accuracy weighted by batch size.
+/// The seeds' <c>fit(epochs, model, loss_func, opt, train_dl, valid_dl)</c>: per epoch, each training batch through the
+/// engine's <see cref="TrainingStep.Train"/> (forward, loss, backward, optimizer step, zero grad); then the validation
+/// loader through <see cref="TrainingStep.Evaluate"/> (eval mode, no gradients), with loss and accuracy weighted by batch
+/// size. The engine is this library's (<see cref="ManagedTrainingStep"/>) unless another is given.
 /// </summary>
 /// <remarks>
-/// <para>Intermediate tensors of each batch come from a <see cref="TensorArena"/> that is reset at the next batch, so the
-/// steady-state loop does not allocate them again; the loss function and model must not keep tensors across batches.</para>
-/// <para>Cancellation is checked between batches and throws <see cref="OperationCanceledException"/>. A non-finite training
+/// Cancellation is checked between batches and throws <see cref="OperationCanceledException"/>. A non-finite training
 /// loss, or one more than a million times the first batch's (or 1), stops training at once with a
-/// <see cref="TrainingDivergedException"/> naming the epoch and batch.</para>
+/// <see cref="TrainingDivergedException"/> naming the epoch and batch.
 /// </remarks>
 public sealed class FitLoop
 {
-    private readonly TensorArena _arena = new();
     private readonly List<FitCallback> _callbacks = [];
     private bool _stopRequested;
-    private long _gatherTicks, _forwardTicks, _backwardTicks, _stepTicks, _batches;
+    private long _gatherTicks, _batches;
 
     // A loss this many times the first batch's (or 1, if that was smaller) means training has blown up even while
     // float32 still holds it: with lr 1e6 on MNIST the loss jumps from 2.3 to ~1e10 in one step and, in shuffled order,
@@ -31,7 +29,7 @@ public sealed class FitLoop
     private const double DivergenceFactor = 1e6;
     private double _firstLoss = double.NaN;
 
-    /// <summary>Creates the loop.</summary>
+    /// <summary>Creates the loop on this library's engine.</summary>
     /// <param name="model">The model to train.</param>
     /// <param name="lossFunction">Maps the model's output <c>[B, C]</c> and the labels <c>[B]</c> to a scalar mean loss,
     /// e.g. <c>(output, target) =&gt; Functional.CrossEntropy(output, target)</c>.</param>
@@ -39,26 +37,35 @@ public sealed class FitLoop
     /// <param name="train">The training loader.</param>
     /// <param name="valid">The validation loader, or null to skip validation (its metrics are then NaN).</param>
     public FitLoop(Module model, Func<Tensor, IntTensor, Tensor> lossFunction, Optimizer optimizer, DataLoader train, DataLoader? valid = null)
+        : this(new ManagedTrainingStep(model, lossFunction, optimizer), train, valid)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(lossFunction);
-        ArgumentNullException.ThrowIfNull(optimizer);
+    }
+
+    /// <summary>Creates the loop on any engine.</summary>
+    /// <param name="step">The engine's training step.</param>
+    /// <param name="train">The training loader.</param>
+    /// <param name="valid">The validation loader, or null to skip validation (its metrics are then NaN).</param>
+    public FitLoop(TrainingStep step, DataLoader train, DataLoader? valid = null)
+    {
+        ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(train);
-        Model = model;
-        LossFunction = lossFunction;
-        Optimizer = optimizer;
+        Step = step;
         Train = train;
         Valid = valid;
     }
 
-    /// <summary>The model.</summary>
-    public Module Model { get; }
+    /// <summary>The engine's training step.</summary>
+    public TrainingStep Step { get; }
 
-    /// <summary>The loss function.</summary>
-    public Func<Tensor, IntTensor, Tensor> LossFunction { get; }
+    /// <summary>The model (after <see cref="Fit"/>, it holds the trained weights whatever the engine).</summary>
+    public Module Model => Step.Model;
 
-    /// <summary>The optimizer.</summary>
-    public Optimizer Optimizer { get; }
+    /// <summary>The learning rate of the optimizer, which schedules change between batches.</summary>
+    public double LearningRate
+    {
+        get => Step.LearningRate;
+        set => Step.LearningRate = value;
+    }
 
     /// <summary>The training loader.</summary>
     public DataLoader Train { get; }
@@ -74,11 +81,17 @@ public sealed class FitLoop
 
     /// <summary>
     /// Cumulative wall-clock time of the training batches' phases since the loop was created: gathering the batch,
-    /// forward (model and loss), backward, and the optimizer step with zero grad; and the number of batches.
+    /// forward (model and loss), backward, and the optimizer step with zero grad (the last three as the engine measures
+    /// them); and the number of batches.
     /// </summary>
-    public (TimeSpan Gather, TimeSpan Forward, TimeSpan Backward, TimeSpan Step, long Batches) PhaseTimes => (
-        Stopwatch.GetElapsedTime(0, _gatherTicks), Stopwatch.GetElapsedTime(0, _forwardTicks),
-        Stopwatch.GetElapsedTime(0, _backwardTicks), Stopwatch.GetElapsedTime(0, _stepTicks), _batches);
+    public (TimeSpan Gather, TimeSpan Forward, TimeSpan Backward, TimeSpan Step, long Batches) PhaseTimes
+    {
+        get
+        {
+            var (forward, backward, step) = Step.PhaseTimes;
+            return (Stopwatch.GetElapsedTime(0, _gatherTicks), forward, backward, step, _batches);
+        }
+    }
 
     /// <summary>Ends training after the current epoch (early stopping); <see cref="Fit"/> returns the epochs done.</summary>
     public void RequestStop() => _stopRequested = true;
@@ -105,14 +118,17 @@ public sealed class FitLoop
                 double trainLoss = TrainEpoch(epoch, cancellationToken);
                 double trainSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 var (validLoss, validAccuracy) = Valid is null ? (double.NaN, double.NaN) : Evaluate(Valid, cancellationToken);
+                // Callbacks see the epoch's weights in Model, whatever engine holds them.
+                Step.CopyWeightsToModel();
                 var metrics = new EpochMetrics(epoch, trainLoss, validLoss, validAccuracy,
-                    Stopwatch.GetElapsedTime(start).TotalSeconds, trainSeconds, Optimizer.LearningRate);
+                    Stopwatch.GetElapsedTime(start).TotalSeconds, trainSeconds, LearningRate);
                 history.Add(metrics);
                 foreach (var callback in _callbacks) callback.OnEpochEnd(this, metrics);
             }
         }
         finally
         {
+            Step.CopyWeightsToModel();
             foreach (var callback in _callbacks) callback.OnFitEnd(this, History);
         }
         return History;
@@ -132,24 +148,14 @@ public sealed class FitLoop
         Model.Eval();
         double lossSum = 0;
         long correct = 0, rows = 0;
-        using (Autograd.NoGrad())
+        foreach (var batch in loader)
         {
-            foreach (var batch in loader)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                _arena.Reset();
-                using (_arena.Activate())
-                {
-                    var output = Model.Forward(batch.Features);
-                    float loss = LossFunction(output, batch.Labels).Item();
-                    int size = batch.Count;
-                    lossSum += (double)loss * size;
-                    // Accuracy is correct / size in float32; rounding recovers the exact count.
-                    correct += (long)Math.Round((double)Functional.Accuracy(output, batch.Labels) * size);
-                    rows += size;
-                }
-            }
-            _arena.Reset();
+            cancellationToken.ThrowIfCancellationRequested();
+            var (loss, right) = Step.Evaluate(batch.Features, batch.Labels);
+            int size = batch.Count;
+            lossSum += (double)loss * size;
+            correct += right;
+            rows += size;
         }
         return rows == 0 ? (double.NaN, double.NaN) : (lossSum / rows, (double)correct / rows);
     }
@@ -168,32 +174,12 @@ public sealed class FitLoop
             long t0 = Stopwatch.GetTimestamp();
             if (!batches.MoveNext()) break;
             var batch = batches.Current;
-            long t1 = Stopwatch.GetTimestamp();
+            _gatherTicks += Stopwatch.GetTimestamp() - t0;
             foreach (var callback in _callbacks) callback.OnBatchBegin(this, epoch, index);
-            // The previous batch's activations and graph are dead once its step is done: hand their storage out again.
-            _arena.Reset();
-            float loss;
-            long t2;
-            using (_arena.Activate())
-            {
-                var lossTensor = LossFunction(Model.Forward(batch.Features), batch.Labels);
-                loss = lossTensor.Item();
-                if (double.IsNaN(_firstLoss)) _firstLoss = Math.Max(1.0, loss);
-                if (!float.IsFinite(loss) || loss > DivergenceFactor * _firstLoss)
-                {
-                    throw new TrainingDivergedException(epoch, index, loss, Optimizer.LearningRate);
-                }
-                t2 = Stopwatch.GetTimestamp();
-                lossTensor.Backward();
-            }
-            long t3 = Stopwatch.GetTimestamp();
-            Optimizer.Step();
-            Optimizer.ZeroGrad();
-            long t4 = Stopwatch.GetTimestamp();
-            _gatherTicks += t1 - t0;
-            _forwardTicks += t2 - t1;
-            _backwardTicks += t3 - t2;
-            _stepTicks += t4 - t3;
+            float loss = Step.Train(batch.Features, batch.Labels);
+            if (double.IsNaN(_firstLoss)) _firstLoss = Math.Max(1.0, loss);
+            if (!float.IsFinite(loss) || loss > DivergenceFactor * _firstLoss)
+                throw new TrainingDivergedException(epoch, index, loss, LearningRate);
             _batches++;
             int size = batch.Count;
             lossSum += (double)loss * size;
@@ -205,7 +191,6 @@ public sealed class FitLoop
             }
             index++;
         }
-        _arena.Reset();
         return rows == 0 ? double.NaN : lossSum / rows;
     }
 }

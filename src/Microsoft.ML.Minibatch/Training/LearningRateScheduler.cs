@@ -60,7 +60,7 @@ public sealed class LearningRateScheduler : FitCallback
     public override void OnFitBegin(FitLoop loop, int epochs)
     {
         ArgumentNullException.ThrowIfNull(loop);
-        _baseRate = loop.Optimizer.LearningRate;
+        _baseRate = loop.LearningRate;
         _epochs = epochs;
     }
 
@@ -68,7 +68,7 @@ public sealed class LearningRateScheduler : FitCallback
     public override void OnBatchBegin(FitLoop loop, int epoch, int batch)
     {
         ArgumentNullException.ThrowIfNull(loop);
-        loop.Optimizer.LearningRate = Rate(Schedule, _baseRate, epoch, batch, loop.Train.Count, _epochs);
+        loop.LearningRate = Rate(Schedule, _baseRate, epoch, batch, loop.Train.Count, _epochs);
     }
 
     /// <inheritdoc/>
@@ -76,6 +76,6 @@ public sealed class LearningRateScheduler : FitCallback
     {
         ArgumentNullException.ThrowIfNull(loop);
         // A later Fit starts from the same base rate, not from where the schedule ended.
-        loop.Optimizer.LearningRate = _baseRate;
+        loop.LearningRate = _baseRate;
     }
 }

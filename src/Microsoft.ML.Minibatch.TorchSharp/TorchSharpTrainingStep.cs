@@ -1,0 +1,127 @@
+using Microsoft.ML.Minibatch.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using OurLinear = Microsoft.ML.Minibatch.NN.Linear;
+using OurModule = Microsoft.ML.Minibatch.NN.Module;
+using OurParameter = Microsoft.ML.Minibatch.NN.Parameter;
+using OurReLU = Microsoft.ML.Minibatch.NN.ReLU;
+using OurSequential = Microsoft.ML.Minibatch.NN.Sequential;
+using Tensor = Microsoft.ML.Minibatch.Tensors.Tensor;
+using IntTensor = Microsoft.ML.Minibatch.Tensors.IntTensor;
+
+namespace Microsoft.ML.Minibatch.TorchSharp;
+
+/// <summary>
+/// One engine step on libtorch. The network is rebuilt as <c>torch.nn.Sequential</c> with the same keys, loaded from
+/// our network's weights; each batch is copied into libtorch tensors inside a dispose scope, so that nothing of a step
+/// outlives it; the weights go back into our network whenever the fit loop asks.
+/// </summary>
+internal sealed class TorchSharpTrainingStep : TrainingStep
+{
+    private readonly OurSequential _model;
+    private readonly global::TorchSharp.Modules.Sequential _net;
+    private readonly IReadOnlyList<(OurParameter Ours, global::TorchSharp.Modules.Parameter Theirs)> _parameters;
+    private readonly optim.Optimizer _optimizer;
+    private long[] _labels = [];
+
+    public TorchSharpTrainingStep(OurSequential model, OptimizerSettings settings)
+    {
+        _model = model;
+        var layers = new List<(string, nn.Module<torch.Tensor, torch.Tensor>)>();
+        for (int i = 0; i < model.Count; i++)
+        {
+            string key = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            layers.Add(model[i] switch
+            {
+                OurLinear l => (key, nn.Linear(l.InFeatures, l.OutFeatures, hasBias: l.Bias is not null)),
+                OurReLU => (key, nn.ReLU()),
+                var other => throw new ArgumentException($"The TorchSharp engine trains Linear and ReLU layers; layer {i} is {other.GetType().Name}.", nameof(model)),
+            });
+        }
+        _net = nn.Sequential(layers);
+        var theirs = _net.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        _parameters = model.NamedParameters().Select(p => (p.Parameter, theirs[p.Name])).ToList();
+        CopyWeightsFromModel();
+        _optimizer = settings.Kind == OptimizerKind.Adam
+            ? optim.Adam(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay)
+            : optim.SGD(_net.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay);
+    }
+
+    public override OurModule Model => _model;
+
+    public override double LearningRate
+    {
+        get => _optimizer.ParamGroups.First().LearningRate;
+        set
+        {
+            foreach (var group in _optimizer.ParamGroups) group.LearningRate = value;
+        }
+    }
+
+    public override float Train(Tensor features, IntTensor labels)
+    {
+        _net.train();
+        using var scope = torch.NewDisposeScope();
+        var loss = nn.functional.cross_entropy(_net.forward(ToTorch(features)), ToTorch(labels));
+        float value = loss.item<float>();
+        // A diverged loss is the fit loop's to report; stepping on it would only spoil the weights further.
+        if (!float.IsFinite(value)) return value;
+        _optimizer.zero_grad();
+        loss.backward();
+        _optimizer.step();
+        return value;
+    }
+
+    public override (float Loss, int Correct) Evaluate(Tensor features, IntTensor labels)
+    {
+        _net.eval();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var target = ToTorch(labels);
+        var output = _net.forward(ToTorch(features));
+        float loss = nn.functional.cross_entropy(output, target).item<float>();
+        long correct = output.argmax(1).eq(target).sum().item<long>();
+        return (loss, (int)correct);
+    }
+
+    public override void CopyWeightsToModel()
+    {
+        foreach (var (ours, theirs) in _parameters)
+            theirs.detach().cpu().data<float>().ToArray().CopyTo(ours.AsSpan());
+    }
+
+    public override void CopyWeightsFromModel()
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (ours, theirs) in _parameters)
+        {
+            using var values = torch.tensor(ours.AsSpan().ToArray(), theirs.shape);
+            theirs.copy_(values);
+        }
+    }
+
+    private static torch.Tensor ToTorch(Tensor features)
+    {
+        var shape = new long[features.Rank];
+        for (int d = 0; d < shape.Length; d++) shape[d] = features.Size(d);
+        return torch.tensor(features.AsSpan().ToArray(), shape);
+    }
+
+    private torch.Tensor ToTorch(IntTensor labels)
+    {
+        // cross_entropy takes int64 class indices.
+        if (_labels.Length != labels.ElementCount) _labels = new long[labels.ElementCount];
+        for (int i = 0; i < _labels.Length; i++) _labels[i] = labels[i];
+        return torch.tensor(_labels);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _optimizer.Dispose();
+            _net.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
