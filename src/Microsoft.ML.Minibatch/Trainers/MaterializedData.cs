@@ -1,4 +1,6 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Minibatch.Data;
+using Microsoft.ML.Minibatch.Tensors;
 
 namespace Microsoft.ML.Minibatch;
 
@@ -80,4 +82,7 @@ internal sealed class MaterializedData
         }
         return new MaterializedData(x, y, rows, dimension);
     }
+
+    /// <summary>The rows as a dataset of the engine room, sharing the buffers.</summary>
+    public TensorDataset ToDataset() => new(Tensor.Wrap(Features, Rows, Dimension), new IntTensor(Labels));
 }

@@ -15,36 +15,34 @@ namespace Microsoft.ML.Minibatch;
 internal static class MinibatchFitLoop
 {
     public sealed record Settings(int BatchSize, int ValidationBatchSize, int Epochs, SamplerKind Sampler, bool DropLast,
-        int Patience, Generator Generator, LearningRateSchedule Schedule, Action<EpochMetrics>? EpochCompleted, CancellationToken Cancellation);
+        int Patience, Generator Generator, LearningRateSchedule Schedule, Action<EpochMetrics>? EpochCompleted,
+        IReadOnlyList<FitCallback> Callbacks, CancellationToken Cancellation);
 
-    public static IReadOnlyList<EpochMetrics> Run(TrainingStep step, MaterializedData train, MaterializedData? valid, Settings s)
+    public static IReadOnlyList<EpochMetrics> Run(TrainingStep step, Dataset trainSet, Dataset? valid, Settings s)
     {
-        var trainSet = ToDataset(train);
         Sampler sampler = s.Sampler == SamplerKind.Random
             ? new RandomSampler(trainSet, generator: s.Generator)
             : new SequentialSampler(trainSet);
         // Fewer rows than one batch still train, on one short batch.
-        bool dropLast = s.DropLast && train.Rows >= s.BatchSize;
+        bool dropLast = s.DropLast && trainSet.Count >= s.BatchSize;
         // Both loaders draw from the trainer's generator, as PyTorch's DataLoader iterators draw their base seed from the
         // global generator every epoch: with seed s the run is that of torch.manual_seed(s) and the seeds' get_dls
         // (and of `minibatch train --seed s`), not merely similar to it.
         var trainLoader = new DataLoader(trainSet, s.BatchSize, sampler: sampler, dropLast: dropLast, generator: s.Generator);
-        DataLoader? validLoader = valid is { Rows: > 0 }
-            ? new DataLoader(ToDataset(valid), s.ValidationBatchSize, sampler: new SequentialSampler(valid.Rows), generator: s.Generator)
+        DataLoader? validLoader = valid is { Count: > 0 }
+            ? new DataLoader(valid, s.ValidationBatchSize, sampler: new SequentialSampler(valid.Count), generator: s.Generator)
             : null;
         var loop = new FitLoop(step, trainLoader, validLoader);
         var stopper = new EarlyStopping(s.Patience);
         if (s.Schedule != LearningRateSchedule.Constant) loop.Callbacks.Add(new LearningRateScheduler(s.Schedule));
         loop.Callbacks.Add(new Report(s.EpochCompleted));
         if (s.Patience > 0 && validLoader != null) loop.Callbacks.Add(stopper);
+        foreach (var callback in s.Callbacks) loop.Callbacks.Add(callback);
         var history = loop.Fit(s.Epochs, s.Cancellation);
         stopper.RestoreBest(step.Model);
         step.Model.Eval();
         return history;
     }
-
-    private static TensorDataset ToDataset(MaterializedData data)
-        => new(Tensor.Wrap(data.Features, data.Rows, data.Dimension), new IntTensor(data.Labels));
 
     private sealed class Report(Action<EpochMetrics>? onEpoch) : FitCallback
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Data;
+using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Optim;
 using Microsoft.ML.Minibatch.Tensors;
@@ -86,7 +87,11 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// engine, such as Microsoft.ML.Minibatch.TorchSharp's.</summary>
         public TrainingEngine Engine = ManagedEngine.Instance;
 
-        /// <summary>Cancels training: <see cref="MinibatchTrainer.Fit"/> throws <see cref="OperationCanceledException"/>
+        /// <summary>More callbacks for the fit loop (per batch and per epoch, e.g. a progress display), called after the
+        /// trainer's own; not kept in the model.</summary>
+        public IReadOnlyList<FitCallback>? Callbacks;
+
+        /// <summary>Cancels training: <see cref="MinibatchTrainer.Fit(IDataView)"/> throws <see cref="OperationCanceledException"/>
         /// within one batch and returns nothing.</summary>
         public CancellationToken CancellationToken;
 
@@ -199,7 +204,75 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
         if (o.ValidationSet != null)
             valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
+        return Train(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues);
+    }
 
+    /// <summary>
+    /// Trains on the engine room's datasets directly (e.g. MNIST kept as bytes in a <see cref="ByteImageDataset"/>),
+    /// through the same engine, loaders, callbacks and checks as <see cref="Fit(IDataView)"/>; the feature and label
+    /// column options do not apply, and <see cref="Options.ValidationSet"/> must be unset (pass
+    /// <paramref name="valid"/> instead).
+    /// </summary>
+    /// <param name="train">The training rows.</param>
+    /// <param name="valid">Rows to validate on after each epoch, or <see langword="null"/>.</param>
+    /// <param name="classNames">One name per class (K = their count); they become the key values of PredictedLabel.</param>
+    /// <returns>The trained transformer, reading a <c>Features</c> column.</returns>
+    /// <exception cref="ArgumentException">The sets are empty or disagree in width, a label is outside 0 … K−1, or a
+    /// feature is not finite.</exception>
+    public MinibatchTransformer Fit(Dataset train, Dataset? valid, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(classNames);
+        var o = _options.Clone();
+        Validate(o);
+        o.HiddenLayers = (int[])o.HiddenLayers.Clone();
+        if (o.ValidationSet != null)
+            throw new ArgumentException("Pass the validation rows as the valid argument, not as Options.ValidationSet.", nameof(valid));
+        if (classNames.Count is 0 or > 1 << 20)
+            throw new ArgumentOutOfRangeException(nameof(classNames), classNames.Count, "There must be between 1 and 1048576 class names.");
+        if (train.Count == 0)
+            throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
+        if (valid != null && valid.FeatureCount != train.FeatureCount)
+            throw new ArgumentException($"The validation set has {valid.FeatureCount} features per row, the training set {train.FeatureCount}.", nameof(valid));
+        CheckRows(train, classNames.Count, "training set", nameof(train), o.CancellationToken);
+        if (valid != null) CheckRows(valid, classNames.Count, "validation set", nameof(valid), o.CancellationToken);
+        var names = classNames.Select(n => (n ?? "").AsMemory()).ToArray();
+        var keyValues = new LabelKeyValues(new VectorDataViewType(TextDataViewType.Instance, names.Length),
+            new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
+        o.FeatureColumnName = "Features";
+        return Train(o, train, valid, train.FeatureCount, names.Length, keyValues);
+    }
+
+    /// <summary>Checks every label and feature of a dataset once, a chunk of rows at a time, before any training.</summary>
+    private static void CheckRows(Dataset data, int classes, string what, string paramName, CancellationToken token)
+    {
+        const int chunk = 1024;
+        int width = data.FeatureCount;
+        var features = new float[chunk * width];
+        var labels = new int[chunk];
+        var indices = new int[chunk];
+        for (int start = 0; start < data.Count; start += chunk)
+        {
+            token.ThrowIfCancellationRequested();
+            int n = Math.Min(chunk, data.Count - start);
+            for (int i = 0; i < n; i++) indices[i] = start + i;
+            data.Gather(indices.AsSpan(0, n), features.AsSpan(0, n * width), labels.AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+            {
+                if ((uint)labels[i] >= (uint)classes)
+                    throw new ArgumentException($"Row {start + i} of the {what}: label {labels[i]} is outside 0..{classes - 1}.", paramName);
+                int bad = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude<float>(features.AsSpan(i * width, width));
+                if (bad >= 0 && !float.IsFinite(features[i * width + bad]))
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"Row {start + i} of the {what}: feature {bad} is {features[i * width + bad]}; features must be finite."), paramName);
+            }
+        }
+    }
+
+    /// <summary>What both <c>Fit</c>s share once the rows are checked: initialise, train on the engine, wrap.</summary>
+    private MinibatchTransformer Train(Options o, Dataset train, Dataset? valid, int dimension, int classes, LabelKeyValues keyValues)
+    {
+        var token = o.CancellationToken;
         // Options.Seed = s means torch.manual_seed(s): the same initial weights and sampling order as the PyTorch
         // program, which is what users compare against. Without it the seed comes from the MLContext.
         int seed = o.Seed ?? _contextSeed;
@@ -218,7 +291,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             {
                 channel.Info(MessageSensitivity.None, m.ToString());
                 userCallback?.Invoke(m);
-            }, token);
+            }, o.Callbacks ?? [], token);
         IReadOnlyList<EpochMetrics> history;
         try
         {
@@ -233,6 +306,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new InvalidOperationException("Training produced non-finite weights. Try a smaller learning rate.");
         o.ValidationSet = null;
         o.EpochCompleted = null;
+        o.Callbacks = null;
         o.CancellationToken = default;
         return new MinibatchTransformer(model, dimension, classes, keyValues, o, history);
     }

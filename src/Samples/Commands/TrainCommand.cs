@@ -8,6 +8,7 @@ using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Optim;
 using Microsoft.ML.Minibatch.Samples.Progress;
 using Microsoft.ML.Minibatch.Tensors;
+using Microsoft.ML.Minibatch.TorchSharp;
 using Microsoft.ML.Minibatch.Training;
 using Spectre.Console;
 
@@ -27,6 +28,9 @@ internal static class TrainCommand
         string DataDirectory, int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay,
         string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Profile)
     {
+        /// <summary>managed or torchsharp.</summary>
+        public string Engine { get; init; } = "managed";
+
         /// <summary>Where to save the trained model (.zip), or null.</summary>
         public string? ModelPath { get; init; }
 
@@ -61,17 +65,19 @@ internal static class TrainCommand
         var init = new Option<string?>("--init") { Description = "Start from this state-dict file (e.g. from `minibatch export`)." };
         var lrSchedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to 0 over all batches) or step (÷10 at 50% and 75% of the epochs).", DefaultValueFactory = _ => "constant" };
         lrSchedule.AcceptOnlyFromAmong("constant", "cosine", "step");
+        var engine = new Option<string>("--engine") { Description = "managed (this library's engine) or torchsharp (libtorch).", DefaultValueFactory = _ => "managed" };
+        engine.AcceptOnlyFromAmong("managed", "torchsharp");
 
         AddCheck(epochs, v => v >= 1, "--epochs must be at least 1");
         AddCheck(batchSize, v => v >= 1, "--batch-size must be at least 1");
         AddCheck(lr, v => double.IsFinite(v) && v > 0, "--lr must be a positive number");
         AddCheck(momentum, v => double.IsFinite(v) && v >= 0, "--momentum must be a number ≥ 0");
         AddCheck(weightDecay, v => double.IsFinite(v) && v >= 0, "--weight-decay must be a number ≥ 0");
-        AddCheck(seed, v => v >= 0, "--seed must be ≥ 0");
+        AddCheck(seed, v => v is >= 0 and <= int.MaxValue, "--seed must be between 0 and 2147483647");
         AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
         AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
-        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule })
+        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule, engine })
         {
             command.Options.Add(option);
         }
@@ -83,7 +89,7 @@ internal static class TrainCommand
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
-                  Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true) };
+                  Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)! };
             return Run(settings, output ?? Console.Out);
         });
         return command;
@@ -126,29 +132,29 @@ internal static class TrainCommand
     {
         if (s.Threads is int threads) ComputeOptions.MaxThreads = threads;
         var (train, valid) = LoadSplit(s.DataDirectory, s.Split);
-
-        // One generator in the role of torch's global one: model initialisation first, then the loaders' draws.
-        var generator = new Generator(s.Seed);
-        var model = BuildModel(train.FeatureCount, s.Hidden, 10, generator);
-        if (s.InitPath != null) StateDictFile.Load(model, s.InitPath);
-        Optimizer optimizer = s.Optimizer == "adam"
-            ? new Adam(model.Parameters(), s.LearningRate, weightDecay: s.WeightDecay)
-            : new Sgd(model.Parameters(), s.LearningRate, momentum: s.Momentum, weightDecay: s.WeightDecay);
-        var loaders = DataLoaders.Create(train, valid, s.BatchSize, generator, shuffle: s.Sampler == "random");
-        var loop = new FitLoop(model, static (o, t) => Functional.CrossEntropy(o, t), optimizer, loaders.Train, loaders.Valid);
-        // The schedule sets the rate before each batch, so the display below shows the rate in use.
-        if (s.Schedule != LearningRateSchedule.Constant) loop.Callbacks.Add(new LearningRateScheduler(s.Schedule));
-        // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
-        loop.Callbacks.Add(TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output));
         // Ctrl+C stops within one batch; nothing is saved then.
         using var cancel = new CancellationTokenSource();
+        var profile = new PhaseRecorder();
+        // The same trainer a library user calls, on the pixels kept as bytes (a quarter of the memory of floats).
+        var trainer = new MLContext(seed: (int)s.Seed).MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options
+        {
+            HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
+            Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
+            Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
+            Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
+            Seed = (int)s.Seed, InitialWeightsPath = s.InitPath,
+            Engine = s.Engine == "torchsharp" ? new TorchSharpEngine(s.Threads) : ManagedEngine.Instance,
+            // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
+            Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile],
+            CancellationToken = cancel.Token,
+        });
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        IReadOnlyList<EpochMetrics> history;
+        MinibatchTransformer transformer;
         try
         {
-            history = loop.Fit(s.Epochs, cancel.Token);
+            transformer = trainer.Fit(train, valid, ModelCommandSupport.Digits);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -163,22 +169,14 @@ internal static class TrainCommand
         }
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         if (s.ModelPath != null)
-        {
-            var transformer = MinibatchTransformer.FromNetwork(model, ModelCommandSupport.Digits, history, new MinibatchTrainer.Options
-            {
-                BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate, Momentum = (float)s.Momentum,
-                WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule, Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
-                Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential, Seed = (int)Math.Min(s.Seed, int.MaxValue),
-                InitialWeightsPath = s.InitPath,
-            });
-            new MLContext((int)Math.Min(s.Seed, int.MaxValue)).Model.SaveAtomically(transformer, ModelCommandSupport.MnistSchema(), s.ModelPath);
-        }
+            new MLContext(seed: (int)s.Seed).Model.SaveAtomically(transformer, ModelCommandSupport.MnistSchema(), s.ModelPath);
 
+        var history = transformer.History;
         double trainSeconds = history.Sum(e => e.TrainSeconds);
         var last = history[^1];
         if (s.Profile)
         {
-            var (gather, forward, backward, step, batches) = loop.PhaseTimes;
+            var (gather, forward, backward, step, batches) = profile.Times;
             double perBatch(TimeSpan t) => t.TotalMilliseconds * 1000 / batches;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches; {(double)allocated / batches:F0} bytes allocated per batch (validation included)"));
@@ -200,20 +198,6 @@ internal static class TrainCommand
         }
         output.Flush();
         return 0;
-    }
-
-    internal static Sequential BuildModel(int inputs, int[] hidden, int classes, Generator generator)
-    {
-        var model = new Sequential();
-        int width = inputs;
-        foreach (int size in hidden)
-        {
-            model.Add(new Linear(width, size, generator: generator));
-            model.Add(new ReLU());
-            width = size;
-        }
-        model.Add(new Linear(width, classes, generator: generator));
-        return model;
     }
 
     /// <summary>
@@ -258,6 +242,14 @@ internal static class TrainCommand
         }
         using var process = Process.GetCurrentProcess();
         return process.PeakWorkingSet64 / (1024.0 * 1024.0);
+    }
+
+    /// <summary>Keeps the fit loop's per-phase times for --profile.</summary>
+    private sealed class PhaseRecorder : FitCallback
+    {
+        public (TimeSpan Gather, TimeSpan Forward, TimeSpan Backward, TimeSpan Step, long Batches) Times { get; private set; }
+
+        public override void OnFitEnd(FitLoop loop, IReadOnlyList<EpochMetrics> history) => Times = loop.PhaseTimes;
     }
 
     /// <summary>Prints each epoch as it completes.</summary>

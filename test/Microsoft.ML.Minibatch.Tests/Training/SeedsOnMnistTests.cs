@@ -19,7 +19,7 @@ public sealed class SeedsOnMnistTests
     private static (Sequential Model, Generator Generator) SeedsModel()
     {
         var generator = new Generator(1);
-        return (TrainCommand.BuildModel(784, [50], 10, generator), generator);
+        return (MinibatchNetwork.Create(784, [50], 10, generator), generator);
     }
 
     [TestMethod]

@@ -45,7 +45,7 @@ public sealed class TrainCommandTests
         CollectionAssert.AreEqual(new[] { 128, 64 }, sizes);
         Assert.IsTrue(TrainCommand.TryParseHidden("", out sizes));
         Assert.IsEmpty(sizes);
-        var model = TrainCommand.BuildModel(784, [], 10, new Microsoft.ML.Minibatch.Tensors.Generator(1));
+        var model = MinibatchNetwork.Create(784, [], 10, new Microsoft.ML.Minibatch.Tensors.Generator(1));
         Assert.AreEqual(1, model.Count);
     }
 
@@ -88,5 +88,17 @@ public sealed class TrainCommandTests
         }
         Assert.IsFalse(root.TryGetProperty("test_accuracy", out _));
         Assert.IsGreaterThan(0.9, root.GetProperty("valid_accuracy").GetDouble());
+    }
+
+    [TestMethod]
+    public void EngineTorchSharp_TrainsTheLessonsNetwork_ToTheManagedEnginesAccuracy()
+    {
+        // The lesson's run, 5 epochs, seed 1: the managed engine ends at PyTorch's 0.9524 (Fixtures/trainer_golden.json).
+        var (exit, output) = Run("train", "--engine", "torchsharp", "--threads", "1", "--json");
+        Assert.AreEqual(0, exit, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.HasCount(6, lines, output);
+        using var json = JsonDocument.Parse(lines[^1]);
+        Assert.AreEqual(0.9524, json.RootElement.GetProperty("valid_accuracy").GetDouble(), 0.003);
     }
 }
