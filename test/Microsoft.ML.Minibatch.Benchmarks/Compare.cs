@@ -6,20 +6,24 @@ using System.Text.Json;
 namespace Microsoft.ML.Minibatch.Benchmarks;
 
 /// <summary>
-/// `compare`: runs scripts/pytorch_reference.py and `minibatch train --json` alternately, each in its own process (so
-/// that both peak working sets are whole-process numbers), on the same data, hyperparameters, seed and 2 threads, and
-/// prints a Markdown table of medians.
+/// `compare`: runs scripts/pytorch_reference.py, `minibatch train --json` (our engine) and `minibatch train --json
+/// --engine torchsharp` in rotation, each in its own process (so that every peak working set is a whole-process
+/// number), on the same data, hyperparameters, seed and 2 threads, and prints a Markdown table of medians.
 /// </summary>
 internal static class Compare
 {
-    private const string Usage = "compare [--runs N] [--config seeds|wide|all] [--epochs N] [--pytorch-epochs N] [--seed N] " +
-        "[--threads N] [--data DIR] [--python PATH] [--minibatch PATH/minibatch.dll]";
+    private const string Usage = "compare [--runs N] [--config seeds|wide|all] [--epochs N] [--pytorch-epochs N] [--torchsharp-epochs N] " +
+        "[--no-torchsharp] [--seed N] [--threads N] [--data DIR] [--python PATH] [--minibatch PATH/minibatch.dll]";
+
+    /// <summary>One contender: its name and how to start it for a configuration and an epoch count.</summary>
+    private sealed record Side(string Name, int? Epochs, Func<string[], string, (string Program, string[] Arguments)> Command);
 
     /// <summary>Runs the comparison; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
         int runs = 3, threads = 2;
-        int? epochs = null, pytorchEpochs = null;
+        int? epochs = null, pytorchEpochs = null, torchSharpEpochs = null;
+        bool torchSharp = true;
         string config = "seeds", python = "/usr/bin/python3", seed = "1";
         string? data = null, minibatch = null;
         for (int i = 0; i < args.Length; i++)
@@ -31,6 +35,8 @@ internal static class Compare
                 case "--config": config = Next(); break;
                 case "--epochs": epochs = PositiveInt(Next(), "--epochs"); break;
                 case "--pytorch-epochs": pytorchEpochs = PositiveInt(Next(), "--pytorch-epochs"); break;
+                case "--torchsharp-epochs": torchSharpEpochs = PositiveInt(Next(), "--torchsharp-epochs"); break;
+                case "--no-torchsharp": torchSharp = false; break;
                 case "--seed": seed = PositiveInt(Next(), "--seed").ToString(CultureInfo.InvariantCulture); break;
                 case "--threads": threads = PositiveInt(Next(), "--threads"); break;
                 case "--data": data = Next(); break;
@@ -54,44 +60,55 @@ internal static class Compare
         string threadText = threads.ToString(CultureInfo.InvariantCulture);
         string loadBefore = LoadAverage();
 
+        var sides = new List<Side>
+        {
+            new("PyTorch", pytorchEpochs, (common, e) => (python, [script, .. common, "--epochs", e])),
+            new("ours", null, (common, e) => ("dotnet", [minibatch, "train", "--json", .. common, "--epochs", e])),
+        };
+        if (torchSharp)
+            sides.Add(new("TorchSharp", torchSharpEpochs, (common, e) => ("dotnet", [minibatch, "train", "--json", "--engine", "torchsharp", .. common, "--epochs", e])));
+
         var rows = new List<string>();
         foreach (CompareConfiguration c in configurations)
         {
-            int ourEpochs = epochs ?? c.Epochs;
-            int theirEpochs = pytorchEpochs ?? ourEpochs;
             string[] common = [.. c.Arguments, "--data", data, "--seed", seed, "--threads", threadText];
-            var theirs = new List<JsonElement>();
-            var ours = new List<JsonElement>();
+            int EpochsOf(Side side) => side.Epochs ?? epochs ?? c.Epochs;
+            var results = sides.ToDictionary(side => side.Name, _ => new List<JsonElement>());
             for (int r = 0; r < runs; r++)
             {
-                // Alternate which side goes first, so that a slow phase of the shared machine does not hit one side only.
-                for (int side = 0; side < 2; side++)
+                // Rotate which side goes first, so that a slow phase of the shared machine does not hit one side only.
+                for (int k = 0; k < sides.Count; k++)
                 {
-                    bool torchNow = (side == 0) == (r % 2 == 0);
-                    JsonElement result = torchNow
-                        ? RunJson(python, [script, .. common, "--epochs", theirEpochs.ToString(CultureInfo.InvariantCulture)], threadText)
-                        : RunJson("dotnet", [minibatch, "train", "--json", .. common, "--epochs", ourEpochs.ToString(CultureInfo.InvariantCulture)], threadText);
-                    (torchNow ? theirs : ours).Add(result);
+                    Side side = sides[(r + k) % sides.Count];
+                    var (program, arguments) = side.Command(common, EpochsOf(side).ToString(CultureInfo.InvariantCulture));
+                    JsonElement result = RunJson(program, arguments, threadText);
+                    results[side.Name].Add(result);
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{c.Name} run {r + 1}/{runs} {(torchNow ? "PyTorch" : "ours")}: {Get(result, "seconds_per_epoch"):F3} s/epoch, accuracy {Accuracy(result):F4}, peak {Get(result, "peak_working_set_mb"):F0} MB (load {LoadAverage()})"));
+                        $"{c.Name} run {r + 1}/{runs} {side.Name}: {Get(result, "seconds_per_epoch"):F3} s/epoch, accuracy {Accuracy(result):F4}, peak {Get(result, "peak_working_set_mb"):F0} MB (load {LoadAverage()})"));
                 }
             }
 
-            double tS = Median(theirs, "seconds_per_epoch"), oS = Median(ours, "seconds_per_epoch");
-            double tM = Median(theirs, "peak_working_set_mb"), oM = Median(ours, "peak_working_set_mb");
             string accuracyKind = c.Arguments.Contains("full") ? "test" : "valid";
-            string epochNote = theirEpochs == ourEpochs ? "" : string.Create(CultureInfo.InvariantCulture, $" (PyTorch: {theirEpochs} epoch{(theirEpochs == 1 ? "" : "s")})");
-            rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Name}: {c.Description}{epochNote} | {tS:F3} (best {Min(theirs):F3}) | {oS:F3} (best {Min(ours):F3}) | **{tS / oS:F1}×** | {accuracyKind} {MedianAccuracy(theirs):F4} | {accuracyKind} {MedianAccuracy(ours):F4} | {tM:F0} | {oM:F0} | {oM / tM:F2} |"));
+            double pytorch = Median(results["PyTorch"], "seconds_per_epoch");
+            foreach (Side side in sides)
+            {
+                var mine = results[side.Name];
+                double seconds = Median(mine, "seconds_per_epoch");
+                int sideEpochs = EpochsOf(side);
+                rows.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"| {c.Name} | {side.Name} | {sideEpochs} | {seconds:F3} (best {Min(mine):F3}) | {pytorch / seconds:F1}× | {accuracyKind} {MedianAccuracy(mine):F4} | {Median(mine, "peak_working_set_mb"):F0} |"));
+            }
         }
 
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"PyTorch {StringOrUnknown(_torchVersion)} (OpenBLAS) vs Microsoft.ML.Minibatch, {threads} threads each, {runs} alternating runs per side, medians; " +
-            $"load average before: {loadBefore}, after: {LoadAverage()}");
+            $"PyTorch {StringOrUnknown(_torchVersion)} (OpenBLAS) vs Microsoft.ML.Minibatch on its own engine and on TorchSharp, {threads} threads each, " +
+            $"{runs} rotating runs per side, medians; load average before: {loadBefore}, after: {LoadAverage()}");
         sb.AppendLine();
-        sb.AppendLine("| configuration | PyTorch s/epoch | ours s/epoch | speed-up | PyTorch accuracy | ours accuracy | PyTorch peak MB | ours peak MB | ours / PyTorch memory |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (CompareConfiguration c in configurations) sb.AppendLine(CultureInfo.InvariantCulture, $"- {c.Name}: {c.Description}");
+        sb.AppendLine();
+        sb.AppendLine("| configuration | side | epochs | s/epoch | speed-up over PyTorch | accuracy | peak MB |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (string row in rows) sb.AppendLine(row);
         Console.Write(sb.ToString());
         return 0;
