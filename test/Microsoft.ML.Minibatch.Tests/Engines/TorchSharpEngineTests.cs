@@ -151,6 +151,38 @@ public sealed class TorchSharpEngineTests
         }
     }
 
+    /// <summary>
+    /// The Debian 12 fix (buildTransitive targets) changed one byte of the output copy of libLibTorchSharp.so, from 0
+    /// to 2 (VER_FLG_WEAK), where this machine's libstdc++ lacks GLIBCXX_3.4.32 — and nothing where it has it; the
+    /// copy in the NuGet cache is never touched.
+    /// </summary>
+    [TestMethod]
+    public void DebianFix_PatchesOnlyTheOutputCopy_OneFlagByte_WhenLibStdCxxIsOld()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string output = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string cached = Path.Combine(packages, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        Assert.IsTrue(File.Exists(output), output);
+        Assert.IsTrue(File.Exists(cached), cached);
+        byte[] a = File.ReadAllBytes(cached), b = File.ReadAllBytes(output);
+        Assert.HasCount(a.Length, b);
+        var differing = Enumerable.Range(0, a.Length).Where(i => a[i] != b[i]).ToList();
+        string libStdCxx = new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6" }.First(File.Exists);
+        bool old = !System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(libStdCxx)).Contains("GLIBCXX_3.4.32", StringComparison.Ordinal);
+        if (old)
+        {
+            Assert.HasCount(1, differing);
+            Assert.AreEqual(0, a[differing[0]]);
+            Assert.AreEqual(2, b[differing[0]]);
+        }
+        else
+        {
+            Assert.IsEmpty(differing);
+        }
+    }
+
     [TestMethod]
     public void WhatTheEngineCannotTrain_IsRefusedByName()
     {
