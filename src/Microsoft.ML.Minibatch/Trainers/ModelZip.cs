@@ -71,7 +71,7 @@ internal static class ModelZip
         using var input = entry.Open();
         var kept = keep ? new MemoryStream((int)Math.Min(entry.Length, 1 << 20)) : null;
         var buffer = new byte[81920];
-        uint crc = 0;
+        var crc = new System.IO.Hashing.Crc32();
         long total = 0;
         int n;
         while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
@@ -79,12 +79,12 @@ internal static class ModelZip
             total += n;
             if (total > entry.Length)
                 throw new InvalidDataException($"Model file '{fileName}': entry {entry.FullName} is longer than its recorded {entry.Length} bytes.");
-            crc = Crc32.Append(crc, buffer.AsSpan(0, n));
+            crc.Append(buffer.AsSpan(0, n));
             kept?.Write(buffer, 0, n);
         }
         if (total != entry.Length)
             throw new InvalidDataException($"Model file '{fileName}': entry {entry.FullName} holds {total} bytes, not its recorded {entry.Length}.");
-        if (crc != entry.Crc32)
+        if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
             throw new InvalidDataException($"Model file '{fileName}': entry {entry.FullName} fails its CRC-32 check (damaged).");
         return kept?.ToArray();
     }

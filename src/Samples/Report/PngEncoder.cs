@@ -10,7 +10,6 @@ namespace Microsoft.ML.Minibatch.Samples.Report;
 internal static class PngEncoder
 {
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    private static readonly uint[] CrcTable = BuildCrcTable();
 
     /// <summary>Encodes <paramref name="pixels"/> (row-major, one byte per pixel, 0 = black) as a PNG file.</summary>
     public static byte[] EncodeGray(ReadOnlySpan<byte> pixels, int width, int height)
@@ -54,28 +53,11 @@ internal static class PngEncoder
         png.Write(typeBytes);
         png.Write(data);
         // The CRC covers the chunk type and data, not the length.
-        uint crc = Update(0xFFFFFFFFu, typeBytes);
-        crc = Update(crc, data) ^ 0xFFFFFFFFu;
-        BinaryPrimitives.WriteUInt32BigEndian(word, crc);
+        // CRC-32 as PNG (ISO 3309 / ITU-T V.42) defines it, over the chunk type and data.
+        var crc = new System.IO.Hashing.Crc32();
+        crc.Append(typeBytes);
+        crc.Append(data);
+        BinaryPrimitives.WriteUInt32BigEndian(word, crc.GetCurrentHashAsUInt32());
         png.Write(word);
-    }
-
-    private static uint Update(uint crc, ReadOnlySpan<byte> bytes)
-    {
-        foreach (byte b in bytes) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc;
-    }
-
-    private static uint[] BuildCrcTable()
-    {
-        // CRC-32 as PNG (ISO 3309 / ITU-T V.42) defines it: reflected polynomial 0xEDB88320.
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
-        }
-        return table;
     }
 }
