@@ -158,12 +158,10 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         // SchemaShape.Column has no public constructor. The columns we add are exactly those ML.NET's own multiclass
         // trainers declare for the same label and features (Score with its annotations and slot names, PredictedLabel
         // with the label's key values), so one of them describes our output.
-        return s_shapeContext.MulticlassClassification.Trainers
+        return new MLContext(seed: 0).MulticlassClassification.Trainers
             .LbfgsMaximumEntropy(_options.LabelColumnName, _options.FeatureColumnName)
             .GetOutputSchema(inputSchema);
     }
-
-    private static readonly MLContext s_shapeContext = new(seed: 0);
 
     /// <summary>The double a user means by a float option: 0.1f becomes 0.1 (its shortest decimal form), as PyTorch's
     /// Python float would be, not 0.100000001490116.</summary>

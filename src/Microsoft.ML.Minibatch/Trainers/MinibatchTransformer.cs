@@ -84,6 +84,7 @@ public sealed class MinibatchTransformer : ITransformer
         o.HiddenLayers = hidden;
         o.ValidationSet = null;
         o.EpochCompleted = null;
+        o.Callbacks = null;
         o.CancellationToken = default;
         MinibatchTrainer.Validate(o);
         return new MinibatchTransformer(model, scorer.InputSize, scorer.OutputSize, keyValues, o, history ?? Array.Empty<EpochMetrics>());
