@@ -4,9 +4,9 @@ using Microsoft.ML.Minibatch.Onnx;
 namespace Microsoft.ML.Minibatch;
 
 /// <summary>
-/// Reads our network back out of a model zip that <c>ml.Model.Save</c> wrote: checks every entry's CRC-32 (which
-/// neither .NET's <see cref="ZipArchive"/> nor ML.NET's loader does), then finds the ONNX models among the entries
-/// and keeps the last one that is ours. Any damage becomes one <see cref="InvalidDataException"/> naming the file.
+/// Reads our network back out of a model zip that <c>ml.Model.Save</c> wrote: checks that every local header agrees
+/// with the central directory and every entry's CRC-32 (neither of which .NET's <see cref="ZipArchive"/> nor ML.NET's
+/// loader does), then finds the ONNX models among the entries and keeps the last one that is ours. Any damage becomes one <see cref="InvalidDataException"/> naming the file.
 /// </summary>
 internal static class ModelZip
 {
@@ -21,9 +21,16 @@ internal static class ModelZip
         OnnxMlpContents? found = null;
         byte[]? foundBytes = null;
         string? foundEntry = null;
+        if (!stream.CanSeek)
+        {
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            stream = copy;
+        }
         try
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            ZipHeaders.Check(stream, fileName);
             foreach (var entry in zip.Entries)
             {
                 bool isOnnx = entry.Name == OnnxEntryName;
