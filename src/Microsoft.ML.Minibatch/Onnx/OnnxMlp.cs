@@ -51,11 +51,13 @@ internal static class OnnxMlp
     /// <param name="inputName">The graph input's name (for ML.NET, the feature column's name).</param>
     /// <param name="slotNames">Names of the K classes, given to ML.NET's <c>Score</c> column as slot names; or null.</param>
     /// <param name="metadata">Written to <c>metadata_props</c> in this order.</param>
+    /// <param name="producerVersion">The <c>producer_version</c>; this library's version when null (a reader that
+    /// rewrites a file to compare it passes the file's own).</param>
     /// <returns>The ONNX model bytes.</returns>
     /// <exception cref="ArgumentException">The network is not such an MLP, the slot names are not K, or the input name
     /// clashes with a name the graph uses.</exception>
     public static byte[] Write(Sequential model, OnnxLayout layout, string inputName, IReadOnlyList<string>? slotNames,
-        IReadOnlyList<KeyValuePair<string, string>> metadata)
+        IReadOnlyList<KeyValuePair<string, string>> metadata, string? producerVersion = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(inputName);
@@ -77,7 +79,7 @@ internal static class OnnxMlp
         var writer = new ProtoWriter();
         writer.WriteInt64(ModelIrVersion, IrVersion);
         writer.WriteString(ModelProducerName, ProducerName);
-        writer.WriteString(ModelProducerVersion, typeof(OnnxMlp).Assembly.GetName().Version?.ToString() ?? "0");
+        writer.WriteString(ModelProducerVersion, producerVersion ?? typeof(OnnxMlp).Assembly.GetName().Version?.ToString() ?? "0");
         WriteOpset(writer, "", OnnxOpset);
         if (slotNames is not null) WriteOpset(writer, MlDomain, MlOpset);
         foreach (var (key, value) in metadata)
@@ -107,7 +109,7 @@ internal static class OnnxMlp
         var reader = new ProtoReader(bytes, source);
         var metadata = new List<KeyValuePair<string, string>>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        string? producer = null;
+        string? producer = null, producerVersion = null;
         (string Name, OnnxLayout Layout, int Features)? input = null;
         OrderedDictionary<string, Tensor>? initializers = null;
         while (reader.TryReadTag(out int field, out int wireType))
@@ -117,6 +119,10 @@ internal static class OnnxMlp
                 case ModelProducerName:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "producer_name");
                     producer = reader.ReadString();
+                    break;
+                case ModelProducerVersion:
+                    reader.Expect(wireType, ProtoReader.LengthDelimited, "producer_version");
+                    producerVersion = reader.ReadString();
                     break;
                 case ModelGraph:
                     reader.Expect(wireType, ProtoReader.LengthDelimited, "graph");
@@ -136,7 +142,7 @@ internal static class OnnxMlp
         }
         if (producer != ProducerName) throw reader.Fail($"producer is '{producer}', not '{ProducerName}'");
         if (initializers is null || input is null) throw reader.Fail("no graph");
-        return new OnnxMlpContents(input.Value.Layout, input.Value.Name, input.Value.Features, metadata, initializers);
+        return new OnnxMlpContents(input.Value.Layout, input.Value.Name, input.Value.Features, metadata, initializers, producerVersion ?? "");
     }
 
     private static (int Features, int Classes) Validate(List<(string Name, Module Module)> layers)

@@ -8,9 +8,11 @@ namespace Microsoft.ML.Minibatch.Onnx;
 /// <param name="FeatureCount">The input's last (feature) dimension.</param>
 /// <param name="Metadata">The model's <c>metadata_props</c>, in file order.</param>
 /// <param name="Initializers">The float initializers by name, in file order: the state dict under its PyTorch keys.</param>
+/// <param name="ProducerVersion">The version of the library that wrote the model ("" when absent).</param>
 internal sealed record OnnxMlpContents(
     OnnxLayout Layout,
     string InputName,
     int FeatureCount,
     IReadOnlyList<KeyValuePair<string, string>> Metadata,
-    IReadOnlyDictionary<string, Tensor> Initializers);
+    IReadOnlyDictionary<string, Tensor> Initializers,
+    string ProducerVersion);

@@ -16,11 +16,14 @@ internal static class SavedNetwork
     private const int MaxWidth = 1 << 24;
 
     /// <summary>The ONNX model of <paramref name="model"/> in <paramref name="layout"/>, with our metadata.</summary>
-    public static byte[] ToOnnx(MinibatchTransformer model, OnnxLayout layout)
+    /// <param name="model">The transformer.</param>
+    /// <param name="layout">One row or a batch per run.</param>
+    /// <param name="producerVersion">The library version to record; this one's when null.</param>
+    public static byte[] ToOnnx(MinibatchTransformer model, OnnxLayout layout, string? producerVersion = null)
     {
         string json = JsonSerializer.Serialize(SavedModel.From(model, model.TrainingOptions), SavedModel.Json);
         return OnnxMlp.Write(model.Model, layout, model.FeatureColumnName, model.LabelKeyValues.SlotNames,
-            new[] { new KeyValuePair<string, string>(SavedModel.MetadataKey, json) });
+            new[] { new KeyValuePair<string, string>(SavedModel.MetadataKey, json) }, producerVersion);
     }
 
     /// <summary>Whether an ONNX model's metadata marks it as one of ours.</summary>

@@ -382,6 +382,17 @@ public sealed class MinibatchTrainerTests
         StringAssert.Contains(e.Message, "the ONNX graph is not the one this library writes");
     }
 
+    [TestMethod]
+    public void ModelFile_WrittenByAnotherVersionOfTheLibrary_Loads()
+    {
+        // The graph check rewrites the model under the file's own producer version, not this library's.
+        string ours = typeof(MinibatchTransformer).Assembly.GetName().Version!.ToString();
+        string other = ours == "9.9.9.9" ? "8.8.8.8" : "9.9.9.9";
+        Assert.AreEqual(ours.Length, other.Length, "the test swaps versions of one length");
+        var loaded = LoadTampered(ours, other);
+        Assert.AreEqual(4, loaded.InputSize);
+    }
+
     /// <summary>Saves a small model, replaces <paramref name="find"/> (once, same length, so the protobuf stays
     /// well-formed) in its ONNX bytes, stores the entry again with a correct CRC, and loads it with our loader.</summary>
     private static MinibatchTransformer LoadTampered(string find, string replace)
