@@ -32,7 +32,9 @@ public sealed class DataCommandTests
         Assert.AreEqual(0, exit, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout); // throws if stdout is not exactly one JSON value
         JsonElement root = json.RootElement;
-        CollectionAssert.AreEqual(new[] { "train", "valid", "test" }, root.EnumerateObject().Select(p => p.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "original_mnist", "rows", "columns", "classes", "train", "valid", "test" }, root.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.IsTrue(root.GetProperty("original_mnist").GetBoolean());
+        Assert.AreEqual(10, root.GetProperty("classes").GetInt32());
         foreach ((string split, int count) in new[] { ("train", 50_000), ("valid", 10_000), ("test", 10_000) })
         {
             JsonElement s = root.GetProperty(split);
