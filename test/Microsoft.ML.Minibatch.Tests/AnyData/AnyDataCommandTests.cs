@@ -124,4 +124,97 @@ public sealed class AnyDataCommandTests
         Assert.AreEqual(0, data.Code, data.Output);
         StringAssert.Contains(data.Output, ": the original MNIST");
     }
+
+    [TestMethod]
+    public void Csv_64Pixels_TenClasses_TrainsAtLeastAsWellAsLbfgs_AndEveryVerbWorks()
+    {
+        string train = Path.Combine(_work, "digits-train.csv"), valid = Path.Combine(_work, "digits-valid.csv");
+        string model = Path.Combine(_work, "digits.zip"), report = Path.Combine(_work, "digits.html");
+        AnyDataSets.WriteDigits8x8Csv(train, MnistSplit.Train, 0, 3000);
+        AnyDataSets.WriteDigits8x8Csv(valid, MnistSplit.Test, 0, 1000);
+
+        var fit = Run("train", "--data", train, "--valid", valid, "--epochs", "20", "--lr", "0.05", "--momentum", "0.9", "--hidden", "100",
+            "--lr-schedule", "cosine", "--model", model, "--json");
+        Assert.AreEqual(0, fit.Code, fit.Output);
+        var evaluate = Run("evaluate", "--model", model, "--data", valid, "--json");
+        Assert.AreEqual(0, evaluate.Code, evaluate.Output);
+        using var metrics = JsonDocument.Parse(evaluate.Output);
+        double ours = metrics.RootElement.GetProperty("micro_accuracy").GetDouble();
+        Assert.AreEqual(1000, metrics.RootElement.GetProperty("rows").GetInt32());
+        // The history's last validation accuracy is the same number: evaluate ran ML.NET's loaded chain on the same rows.
+        using var summary = JsonDocument.Parse(fit.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.AreEqual(summary.RootElement.GetProperty("valid_accuracy").GetDouble(), ours, 1e-9);
+
+        // ML.NET's own pipeline for the same files: MapValueToKey, Concatenate, NormalizeMinMax, LbfgsMaximumEntropy.
+        var ml = new MLContext(seed: 1);
+        var columns = Enumerable.Range(0, 64).Select(i => new Microsoft.ML.Data.TextLoader.Column($"p{i}", Microsoft.ML.Data.DataKind.Single, i))
+            .Append(new Microsoft.ML.Data.TextLoader.Column("digit", Microsoft.ML.Data.DataKind.String, 64)).ToArray();
+        var trainView = ml.Data.LoadFromTextFile(train, columns, ',', hasHeader: true);
+        var validView = ml.Data.LoadFromTextFile(valid, columns, ',', hasHeader: true);
+        var lbfgs = ml.Transforms.Conversion.MapValueToKey("Label", "digit")
+            .Append(ml.Transforms.Concatenate("Features", Enumerable.Range(0, 64).Select(i => $"p{i}").ToArray()))
+            .Append(ml.Transforms.NormalizeMinMax("Features"))
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy()).Fit(trainView);
+        double theirs = ml.MulticlassClassification.Evaluate(lbfgs.Transform(validView)).MicroAccuracy;
+        TestContext.WriteLine($"8x8 CSV, 10 classes, 1000 held-out rows: minibatch {ours:F4}, LbfgsMaximumEntropy {theirs:F4}");
+        Assert.IsGreaterThanOrEqualTo(theirs, ours, $"minibatch {ours} vs LbfgsMaximumEntropy {theirs}");
+
+        var predict = Run("predict", "--model", model, "--data", valid, "--index", "0");
+        Assert.AreEqual(0, predict.Code, predict.Output);
+        StringAssert.Contains(predict.Output, "row 0: label 7, predicted");
+        StringAssert.Contains(predict.Output, "p63");
+        var html = Run("report", "--model", model, "--data", valid, "--out", report, "--mistakes", "5");
+        Assert.AreEqual(0, html.Code, html.Output);
+        string page = File.ReadAllText(report);
+        Assert.AreEqual(100, System.Text.RegularExpressions.Regex.Matches(page, "<td class=\"(hit|miss)").Count);
+        StringAssert.Contains(page, "class=\"mistake-rows\"");
+    }
+
+    [TestMethod]
+    public void Csv_StringLabels_NoHeader_Tab_DefaultSplit()
+    {
+        string path = Path.Combine(_work, "animals.tsv"), model = Path.Combine(_work, "animals.zip");
+        var random = new Random(3);
+        string[] names = ["cat", "dog", "bird"];
+        var lines = Enumerable.Range(0, 600).Select(i =>
+        {
+            int k = i % 3;
+            return $"{names[k]}\t{k + random.NextDouble() * 0.8:F3}\t{2 - k + random.NextDouble() * 0.8:F3}";
+        });
+        File.WriteAllLines(path, lines);
+        var fit = Run("train", "--data", path, "--label-column", "0", "--epochs", "5", "--model", model, "--json");
+        Assert.AreEqual(0, fit.Code, fit.Output);
+        using var summary = JsonDocument.Parse(fit.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.IsGreaterThan(0.9, summary.RootElement.GetProperty("valid_accuracy").GetDouble());
+        var evaluate = Run("evaluate", "--model", model, "--data", path, "--json");
+        Assert.AreEqual(0, evaluate.Code, evaluate.Output);
+        using var metrics = JsonDocument.Parse(evaluate.Output);
+        // Keys in order of first appearance.
+        CollectionAssert.AreEqual(names, metrics.RootElement.GetProperty("class_names").EnumerateArray().Select(e => e.GetString()).ToArray());
+        var predict = Run("predict", "--model", model, "--data", path, "--index", "1");
+        Assert.AreEqual(0, predict.Code, predict.Output);
+        StringAssert.Contains(predict.Output, "row 1: label dog");
+    }
+
+    [TestMethod]
+    [DataRow("bad-cell", "a,b,label\n1,2,x\n3,oops,y\n", "bad-cell.csv line 3, column 1 ('b'): 'oops' is not a number")]
+    [DataRow("ragged", "a,b,label\n1,2,x\n3,y\n", "ragged.csv line 3: ragged rows: 2 cells where the header has 3")]
+    [DataRow("empty", "", "empty.csv: the file is empty")]
+    [DataRow("single", "a,b,label\n1,2,x\n3,4,x\n", "a single class ('x')")]
+    [DataRow("clash", "a,a,label\n1,2,x\n3,4,y\n", "header names clash: 'a' names columns 0 and 1")]
+    [DataRow("nolabel", "a,b,label\n1,2,x\n3,4,y\n", "the label column does not exist: no header name 'kind'")]
+    public void BadCsv_OneLine_ExitOne_NothingWritten(string name, string content, string expected)
+    {
+        string path = Path.Combine(_work, name + ".csv"), model = Path.Combine(_work, name + ".zip");
+        File.WriteAllText(path, content);
+        var args = new List<string> { "train", "--data", path, "--model", model };
+        if (name == "nolabel") args.AddRange(["--label-column", "kind"]);
+        var (exit, stdout, stderr) = MinibatchProgram.Run(TimeSpan.FromMinutes(2), args.ToArray());
+        Assert.AreEqual(1, exit, stderr);
+        var errorLines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, errorLines, stderr);
+        StringAssert.Contains(errorLines[0], expected);
+        Assert.AreEqual("", stdout);
+        Assert.IsFalse(File.Exists(model));
+    }
 }
