@@ -18,7 +18,7 @@ internal static class DataCommand
     /// <summary>Builds the verb. Writers default to the console; tests pass their own.</summary>
     public static Command Create(TextWriter? stdout = null, TextWriter? stderr = null)
     {
-        var command = new Command("data", "Fetch MNIST if needed and print statistics for each split.");
+        var command = new Command("data", "Fetch MNIST if needed (or use the IDX data set in --data) and print statistics for each split.");
         var data = new Option<string?>("--data")
         {
             Description = $"Data directory (default: ${MnistOptions.DataDirectoryVariable}, else ~/.cache/minibatch/mnist).",
@@ -34,27 +34,33 @@ internal static class DataCommand
     private static int Run(string? directory, bool json, TextWriter output, TextWriter log)
     {
         // Progress goes to stderr so that stdout holds only the report (one JSON object with --json).
-        var options = new MnistOptions { Directory = directory, Progress = log.WriteLine };
-        MnistFiles files = Mnist.EnsureFiles(options);
+        var source = IdxDataSource.Open(directory, null, log.WriteLine);
+        MnistFiles files = source.Files;
+        var differing = Mnist.FilesDifferingFromOriginal(files);
+        string identity = differing.Count == 0
+            ? "the original MNIST"
+            : $"not the original MNIST: SHA-256 differs ({string.Join(", ", differing)}); used as given";
         log.WriteLine($"MNIST in {files.Directory} ({files.Source})");
 
-        LabeledImages full = Mnist.Load(MnistSplit.Full, files, options.ValidationCount);
-        LabeledImages test = Mnist.Load(MnistSplit.Test, files, options.ValidationCount);
-        int trainCount = full.Count - options.ValidationCount;
+        LabeledImages full = IdxReader.ReadLabeledImages(files.TrainImages, files.TrainLabels, source.ClassCount);
+        LabeledImages test = IdxReader.ReadLabeledImages(files.TestImages, files.TestLabels, source.ClassCount);
+        int validCount = IdxDataSource.ValidationCount(full.Count);
+        int trainCount = full.Count - validCount;
         var splits = new (string Name, SplitStatistics Stats)[]
         {
             ("train", SplitStatistics.Of(full, 0, trainCount)),
-            ("valid", SplitStatistics.Of(full, trainCount, options.ValidationCount)),
+            ("valid", SplitStatistics.Of(full, trainCount, validCount)),
             ("test", SplitStatistics.Of(test, 0, test.Count)),
         };
 
         if (json)
         {
-            output.WriteLine(ToJson(splits));
+            output.WriteLine(ToJson(splits, differing.Count == 0, full.Rows, full.Columns, source.ClassCount));
         }
         else
         {
-            output.WriteLine($"MNIST in {files.Directory}");
+            output.WriteLine($"IDX data in {files.Directory}: {identity}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{full.Rows}×{full.Columns} images, {source.ClassCount} classes"));
             output.WriteLine();
             output.WriteLine(FormatTable(splits));
             output.WriteLine($"First training image (label {full.Labels[0]}):");
@@ -63,12 +69,16 @@ internal static class DataCommand
         return 0;
     }
 
-    private static string ToJson((string Name, SplitStatistics Stats)[] splits)
+    private static string ToJson((string Name, SplitStatistics Stats)[] splits, bool original, int rows, int columns, int classes)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
+            writer.WriteBoolean("original_mnist", original);
+            writer.WriteNumber("rows", rows);
+            writer.WriteNumber("columns", columns);
+            writer.WriteNumber("classes", classes);
             foreach ((string name, SplitStatistics stats) in splits)
             {
                 writer.WriteStartObject(name);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.ML.Minibatch.Samples.Tabular;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
@@ -14,8 +15,10 @@ internal static class EvaluateCommand
     {
         var command = new Command("evaluate", "Evaluate a saved model on an MNIST split: accuracy, log-loss and the confusion table.");
         var model = new Option<string>("--model") { Description = "The model file (.zip) written by `minibatch train --model`.", Required = true };
-        var data = new Option<string?>("--data") { Description = "Directory with the MNIST IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist)." };
-        var split = new Option<string>("--split") { Description = "valid (training rows 50,000+) or test (t10k).", DefaultValueFactory = _ => "valid" };
+        var data = new Option<string?>("--data") { Description = "A directory of IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist), or a CSV/TSV file (every row is scored)." };
+        var split = new Option<string>("--split") { Description = "IDX: valid (the last sixth of the training file; MNIST: rows 50,000+) or test (t10k).", DefaultValueFactory = _ => "valid" };
+        var csv = new CsvCommandOptions(training: false);
+        csv.AddTo(command);
         split.AcceptOnlyFromAmong("valid", "test");
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         foreach (var option in new Option[] { model, data, split, json }) command.Options.Add(option);
@@ -23,10 +26,9 @@ internal static class EvaluateCommand
         {
             var writer = output ?? Console.Out;
             var ml = new MLContext(seed: 1);
-            var transformer = ModelCommandSupport.LoadModel(parse.GetValue(model)!);
-            string splitName = parse.GetValue(split)!;
-            var rows = ModelCommandSupport.LoadSplit(ml, parse.GetValue(data), splitName);
-            var m = ml.MulticlassClassification.Evaluate(transformer.Transform(rows));
+            var rows = ScoredRows.Score(ml, parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(split)!, csv.Read(parse));
+            string splitName = rows.SplitName;
+            var m = ml.MulticlassClassification.Evaluate(rows.Scored);
             if (parse.GetValue(json))
             {
                 writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
@@ -38,6 +40,7 @@ internal static class EvaluateCommand
                     ["log_loss"] = m.LogLoss,
                     ["log_loss_reduction"] = m.LogLossReduction,
                     ["confusion_matrix"] = m.ConfusionMatrix.Counts,
+                    ["class_names"] = rows.ClassNames,
                 }));
             }
             else

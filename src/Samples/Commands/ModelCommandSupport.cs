@@ -29,15 +29,19 @@ internal static class ModelCommandSupport
 
     /// <summary>The input schema of MNIST models, as <c>LoadIdx</c> produces it: Features (Vector&lt;Single, 784&gt;) and
     /// Label (Key&lt;UInt32, 10&gt; with key values "0" … "9").</summary>
-    public static DataViewSchema MnistSchema()
+    public static DataViewSchema MnistSchema() => ImageSchema(784, Digits);
+
+    /// <summary>The input schema of image models, as <c>LoadIdx</c> produces it: Features (Vector&lt;Single, F&gt;) and
+    /// Label (Key&lt;UInt32, K&gt; with the class names as key values).</summary>
+    public static DataViewSchema ImageSchema(int featureCount, IReadOnlyList<string> classNames)
     {
-        var names = Digits.Select(d => d.AsMemory()).ToArray();
+        var names = classNames.Select(d => d.AsMemory()).ToArray();
         var keyValues = new DataViewSchema.Annotations.Builder();
         keyValues.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, names.Length),
             (ref VBuffer<ReadOnlyMemory<char>> dst) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref dst));
         var builder = new DataViewSchema.Builder();
-        builder.AddColumn("Features", new VectorDataViewType(NumberDataViewType.Single, 784));
-        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), 10), keyValues.ToAnnotations());
+        builder.AddColumn("Features", new VectorDataViewType(NumberDataViewType.Single, featureCount));
+        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), names.Length), keyValues.ToAnnotations());
         return builder.ToSchema();
     }
 

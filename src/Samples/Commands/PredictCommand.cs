@@ -1,75 +1,70 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using Microsoft.ML.Data;
+using Microsoft.ML.Minibatch.Samples.Tabular;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
 // ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
 using Command = System.CommandLine.Command;
 
-/// <summary>`minibatch predict`: draws one MNIST digit in shade characters and prints the model's class scores.</summary>
+/// <summary>`minibatch predict`: draws one image in shade characters (or lists one CSV row's values) and prints the model's class scores.</summary>
 internal static class PredictCommand
 {
-    private const string Shades = " ░▒▓█";
-
     public static Command Create(TextWriter? output = null)
     {
-        var command = new Command("predict", "Draw one MNIST digit and print the model's scores for it.");
+        var command = new Command("predict", "Draw one image (or list one CSV row) and print the model's scores for it.");
         var model = new Option<string>("--model") { Description = "The model file (.zip).", Required = true };
-        var index = new Option<int>("--index") { Description = "The row of the split, from 0.", Required = true };
-        var data = new Option<string?>("--data") { Description = "Directory with the MNIST IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist)." };
-        var split = new Option<string>("--split") { Description = "test (t10k) or valid (training rows 50,000+).", DefaultValueFactory = _ => "test" };
+        var index = new Option<int>("--index") { Description = "The row of the split (of the CSV file), from 0.", Required = true };
+        var data = new Option<string?>("--data") { Description = "A directory of IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist), or a CSV/TSV file." };
+        var split = new Option<string>("--split") { Description = "IDX: test (t10k) or valid (the last sixth of the training file).", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("valid", "test");
         index.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--index must be ≥ 0."); });
+        var csv = new CsvCommandOptions(training: false);
+        csv.AddTo(command);
         foreach (var option in new Option[] { model, index, data, split }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var writer = output ?? Console.Out;
             var ml = new MLContext(seed: 1);
-            var transformer = ModelCommandSupport.LoadModel(parse.GetValue(model)!);
-            var rows = ModelCommandSupport.LoadSplit(ml, parse.GetValue(data), parse.GetValue(split)!);
+            var rows = ScoredRows.Score(ml, parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(split)!, csv.Read(parse));
             int n = parse.GetValue(index);
-            long count = rows.GetRowCount() ?? long.MaxValue;
+            long count = rows.Scored.GetRowCount() ?? CountRows(rows.Scored);
             if (n >= count)
-                throw new ArgumentOutOfRangeException("--index", n, $"--index {n} is past the last row ({count - 1}) of the {parse.GetValue(split)} split.");
+                throw new ArgumentOutOfRangeException("--index", n, $"--index {n} is past the last row ({count - 1}) of {(rows.IsImage ? $"the {rows.SplitName} split" : rows.SplitName)}.");
             // ML.NET's SkipRows refuses a count of zero, so the first row needs no skip.
-            var from = n > 0 ? ml.Data.SkipRows(rows, n) : rows;
-            var scored = transformer.Transform(ml.Data.TakeRows(from, 1));
-            var schema = scored.Schema;
-            float[] pixels = Array.Empty<float>(), scores = Array.Empty<float>();
+            var from = n > 0 ? ml.Data.SkipRows(rows.Scored, n) : rows.Scored;
+            var one = ml.Data.TakeRows(from, 1);
+            var schema = one.Schema;
+            float[] pixels = [], scores = [];
+            var values = new float[rows.ValueColumns.Count];
             uint label = 0, predicted = 0;
-            using (var cursor = scored.GetRowCursor(new[] { schema["Features"], schema["Label"], schema["Score"], schema["PredictedLabel"] }))
+            using (var cursor = one.GetRowCursor(schema))
             {
                 if (!cursor.MoveNext()) throw new InvalidOperationException($"Row {n} could not be read.");
                 VBuffer<float> v = default;
-                cursor.GetGetter<VBuffer<float>>(schema["Features"])(ref v);
-                pixels = v.DenseValues().ToArray();
+                if (rows.IsImage)
+                {
+                    cursor.GetGetter<VBuffer<float>>(schema["Features"])(ref v);
+                    pixels = v.DenseValues().ToArray();
+                }
+                for (int i = 0; i < values.Length; i++) cursor.GetGetter<float>(schema[rows.ValueColumns[i]])(ref values[i]);
                 cursor.GetGetter<VBuffer<float>>(schema["Score"])(ref v);
                 scores = v.DenseValues().ToArray();
                 cursor.GetGetter<uint>(schema["Label"])(ref label);
                 cursor.GetGetter<uint>(schema["PredictedLabel"])(ref predicted);
             }
-            var names = SlotNames(schema["Score"], scores.Length);
-            int side = (int)Math.Round(Math.Sqrt(pixels.Length));
-            if (side * side == pixels.Length)
-            {
-                for (int r = 0; r < side; r++)
-                {
-                    var line = new char[side * 2];
-                    for (int c = 0; c < side; c++)
-                    {
-                        int shade = (int)Math.Clamp(MathF.Round(pixels[r * side + c] * (Shades.Length - 1)), 0, Shades.Length - 1);
-                        line[2 * c] = line[2 * c + 1] = Shades[shade];
-                    }
-                    writer.WriteLine(new string(line).TrimEnd());
-                }
-            }
+            var names = rows.ClassNames;
+            if (rows.IsImage) writer.Write(DataCommand.Draw(pixels, rows.ImageRows, rows.ImageColumns).Replace(" \n", "\n").TrimEndLines());
+            else writer.Write(ValueTable(rows.ValueColumns, values));
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"row {n}: label {Name(names, label)}, predicted {Name(names, predicted)} ({(label == predicted ? "correct" : "wrong")})"));
+            int width = Math.Max(3, names.Max(s => s.Length));
             for (int k = 0; k < scores.Length; k++)
             {
                 string bar = new('█', (int)MathF.Round(scores[k] * 40));
-                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[k],3} {scores[k]:F6} {bar}"));
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[k].PadLeft(width)} {scores[k]:F6} {bar}"));
             }
             writer.Flush();
             return 0;
@@ -77,16 +72,29 @@ internal static class PredictCommand
         return command;
     }
 
-    private static string Name(string[] names, uint key) => key >= 1 && key <= names.Length ? names[key - 1] : "?";
+    private static string TrimEndLines(this string drawing) =>
+        string.Concat(drawing.Split('\n').SkipLast(1).Select(l => l.TrimEnd() + "\n"));
 
-    private static string[] SlotNames(DataViewSchema.Column score, int count)
+    /// <summary>A CSV row's values, four "name value" pairs a line.</summary>
+    private static string ValueTable(IReadOnlyList<string> columns, float[] values)
     {
-        if (score.Annotations.Schema.GetColumnOrNull("SlotNames")?.Type is VectorDataViewType { Size: var size } && size == count)
+        var text = new StringBuilder();
+        int width = columns.Count == 0 ? 1 : columns.Max(c => c.Length);
+        for (int i = 0; i < columns.Count; i++)
         {
-            VBuffer<ReadOnlyMemory<char>> names = default;
-            score.GetSlotNames(ref names);
-            return names.DenseValues().Select(m => m.ToString()).ToArray();
+            text.Append(CultureInfo.InvariantCulture, $"{columns[i].PadLeft(width)} {values[i],10:G6}");
+            text.Append(i % 4 == 3 || i == columns.Count - 1 ? "\n" : "   ");
         }
-        return Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        return text.ToString();
     }
+
+    private static long CountRows(IDataView view)
+    {
+        long n = 0;
+        using var cursor = view.GetRowCursor([]);
+        while (cursor.MoveNext()) n++;
+        return n;
+    }
+
+    private static string Name(string[] names, uint key) => key >= 1 && key <= names.Length ? names[key - 1] : "?";
 }

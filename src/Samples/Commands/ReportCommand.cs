@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Minibatch.Samples.Report;
+using Microsoft.ML.Minibatch.Samples.Tabular;
 
 namespace Microsoft.ML.Minibatch.Samples.Commands;
 
@@ -19,7 +20,9 @@ internal static class ReportCommand
     {
         var command = new Command("report", "Write an HTML report of a saved model: curves, confusion matrix, mistakes, configuration.");
         var model = new Option<string>("--model") { Description = "The model file (.zip) written by `minibatch train --model`.", Required = true };
-        var data = new Option<string?>("--data") { Description = "Directory with the MNIST IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist)." };
+        var data = new Option<string?>("--data") { Description = "A directory of IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist), or a CSV/TSV file (every row is scored)." };
+        var csv = new CsvCommandOptions(training: false);
+        csv.AddTo(command);
         var outPath = new Option<string>("--out") { Description = "The HTML file to write.", DefaultValueFactory = _ => "report.html" };
         var split = new Option<string>("--split") { Description = "test (t10k) or valid (training rows 50,000+).", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "valid");
@@ -36,52 +39,74 @@ internal static class ReportCommand
         {
             var writer = output ?? Console.Out;
             string path = parse.GetValue(outPath)!;
-            var report = Gather(parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(split)!, parse.GetValue(mistakes));
+            var report = Gather(parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(split)!, parse.GetValue(mistakes), csv.Read(parse));
             string html = HtmlReport.Build(report);
             WriteAtomically(path, html);
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {path} ({html.Length / 1024.0:F0} KB): accuracy {report.Metrics.MicroAccuracy * 100:F2} % on the {report.SplitName} split, {report.MistakeCount} mistakes"));
+                $"wrote {path} ({html.Length / 1024.0:F0} KB): accuracy {report.Metrics.MicroAccuracy * 100:F2} % on {(report.ValueColumns.Count > 0 ? report.SplitName : $"the {report.SplitName} split")}, {report.MistakeCount} mistakes"));
             writer.Flush();
             return 0;
         });
         return command;
     }
 
-    /// <summary>Loads the model, scores the split and picks the most confident mistakes.</summary>
-    internal static ReportData Gather(string modelPath, string? dataDirectory, string splitName, int mistakeCount)
+    /// <summary>Loads the model, scores the split (or CSV file) and picks the most confident mistakes.</summary>
+    internal static ReportData Gather(string modelPath, string? dataDirectory, string splitName, int mistakeCount, CsvOptions? csv = null)
     {
         var ml = new MLContext(seed: 1);
-        var network = ModelCommandSupport.LoadModel(modelPath);
-        var rows = ModelCommandSupport.LoadSplit(ml, dataDirectory, splitName);
-        var scored = network.Transform(rows);
+        var rows = ScoredRows.Score(ml, modelPath, dataDirectory, splitName, csv ?? new CsvOptions());
+        var scored = rows.Scored;
         var metrics = ml.MulticlassClassification.Evaluate(scored);
 
-        int side = (int)Math.Round(Math.Sqrt(network.InputSize));
-        if (side * side != network.InputSize) throw new InvalidDataException($"Model file '{modelPath}' reads {network.InputSize} features, which are not a square image.");
         var wrong = new List<ReportData.Mistake>();
+        var schema = scored.Schema;
+        var columns = new List<DataViewSchema.Column> { schema["Features"], schema["Label"], schema["Score"], schema["PredictedLabel"] };
+        columns.AddRange(rows.ValueColumns.Select(c => schema[c]));
+        using var cursor = scored.GetRowCursor(columns);
+        var features = cursor.GetGetter<VBuffer<float>>(schema["Features"]);
+        var labelGetter = cursor.GetGetter<uint>(schema["Label"]);
+        var scoreGetter = cursor.GetGetter<VBuffer<float>>(schema["Score"]);
+        var predictedGetter = cursor.GetGetter<uint>(schema["PredictedLabel"]);
+        var valueGetters = rows.ValueColumns.Select(c => cursor.GetGetter<float>(schema[c])).ToArray();
+        VBuffer<float> featureBuffer = default, scoreBuffer = default;
+        uint label = 0, predictedKey = 0;
         long row = 0;
-        foreach (var r in ml.Data.CreateEnumerable<ScoredDigit>(scored, reuseRowObject: true))
+        while (cursor.MoveNext())
         {
-            int actual = (int)r.Label - 1, predicted = (int)r.PredictedLabel - 1;
+            labelGetter(ref label);
+            predictedGetter(ref predictedKey);
+            int actual = (int)label - 1, predicted = (int)predictedKey - 1;
             if (actual != predicted && actual >= 0)
             {
-                // Features are the bytes divided by 255 (LoadIdx): rounding gives the original pixels back exactly.
-                var pixels = new byte[r.Features.Length];
-                for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)Math.Clamp(Math.Round(r.Features[i] * 255f), 0, 255);
-                wrong.Add(new ReportData.Mistake(row, pixels, side, side, actual, predicted, r.Score[predicted], r.Score[actual]));
+                scoreGetter(ref scoreBuffer);
+                var score = scoreBuffer.DenseValues().ToArray();
+                byte[] pixels = [];
+                float[]? values = null;
+                if (rows.IsImage)
+                {
+                    // Features are the bytes divided by 255 (LoadIdx): rounding gives the original pixels back exactly.
+                    features(ref featureBuffer);
+                    var f = featureBuffer.DenseValues().ToArray();
+                    pixels = new byte[f.Length];
+                    for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)Math.Clamp(Math.Round(f[i] * 255f), 0, 255);
+                }
+                else
+                {
+                    values = new float[valueGetters.Length];
+                    for (int i = 0; i < values.Length; i++) valueGetters[i](ref values[i]);
+                }
+                wrong.Add(new ReportData.Mistake(row, pixels, rows.ImageColumns, rows.ImageRows, actual, predicted, score[predicted], score[actual]) { Values = values });
             }
             row++;
         }
-        var classNames = metrics.ConfusionMatrix.NumberOfClasses == ModelCommandSupport.Digits.Length
-            ? ModelCommandSupport.Digits
-            : Enumerable.Range(0, metrics.ConfusionMatrix.NumberOfClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
         return new ReportData
         {
             ModelPath = modelPath,
-            Network = network,
-            SplitName = splitName,
+            Network = rows.Network,
+            SplitName = rows.SplitName,
             Metrics = metrics,
-            ClassNames = classNames,
+            ClassNames = rows.ClassNames,
+            ValueColumns = rows.ValueColumns,
             // Most confident first; ties (rare in float32) by row, so the page is the same on every run.
             Mistakes = wrong.OrderByDescending(w => w.Probability).ThenBy(w => w.Row).Take(mistakeCount).ToList(),
             MistakeCount = wrong.Count,
@@ -94,17 +119,5 @@ internal static class ReportCommand
         string temp = full + ".tmp";
         File.WriteAllText(temp, text, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         File.Move(temp, full, overwrite: true);
-    }
-
-    /// <summary>One scored row as the report reads it.</summary>
-    private sealed class ScoredDigit
-    {
-        public float[] Features { get; set; } = [];
-
-        public uint Label { get; set; }
-
-        public float[] Score { get; set; } = [];
-
-        public uint PredictedLabel { get; set; }
     }
 }

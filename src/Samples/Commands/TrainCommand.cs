@@ -7,6 +7,7 @@ using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Optim;
 using Microsoft.ML.Minibatch.Samples.Progress;
+using Microsoft.ML.Minibatch.Samples.Tabular;
 using Microsoft.ML.Minibatch.Tensors;
 using Microsoft.ML.Minibatch.TorchSharp;
 using Microsoft.ML.Minibatch.Training;
@@ -37,6 +38,12 @@ internal static class TrainCommand
         /// <summary>A state-dict file to start from instead of the seeded initialisation, or null.</summary>
         public string? InitPath { get; init; }
 
+        /// <summary>How to read --data when it is a CSV/TSV file.</summary>
+        public CsvOptions Csv { get; init; } = new();
+
+        /// <summary>K as given by --classes, or null to take it from the labels.</summary>
+        public int? ClassCount { get; init; }
+
         /// <summary>How the learning rate changes during training.</summary>
         public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
     }
@@ -44,7 +51,9 @@ internal static class TrainCommand
     public static Command Create(TextWriter? output = null)
     {
         var command = new Command("train", "Train an MLP on MNIST with minibatch SGD and print one line per epoch.");
-        var data = new Option<string?>("--data") { Description = "Directory with the MNIST IDX files (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist)." };
+        var data = new Option<string?>("--data") { Description = "A directory of IDX files under MNIST's names (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist, fetched if missing), or a CSV/TSV file." };
+        var classes = new Option<int?>("--classes") { Description = "IDX data: the number of classes K (default: the largest label + 1).", HelpName = "K" };
+        var csv = new CsvCommandOptions(training: true);
         var epochs = new Option<int>("--epochs") { Description = "Number of epochs.", DefaultValueFactory = _ => 5 };
         var batchSize = new Option<int>("--batch-size") { Description = "Training batch size (validation uses twice this).", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.5 };
@@ -77,7 +86,8 @@ internal static class TrainCommand
         AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
         AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
-        foreach (var option in new Option[] { data, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule, engine })
+        csv.AddTo(command);
+        foreach (var option in new Option[] { data, classes, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule, engine })
         {
             command.Options.Add(option);
         }
@@ -89,7 +99,8 @@ internal static class TrainCommand
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
-                  Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)! };
+                  Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)!,
+                  ClassCount = parse.GetValue(classes), Csv = csv.Read(parse) };
             return Run(settings, output ?? Console.Out);
         });
         return command;
@@ -131,18 +142,26 @@ internal static class TrainCommand
     internal static int Run(Settings s, TextWriter output)
     {
         if (s.Threads is int threads) ComputeOptions.MaxThreads = threads;
-        var (train, valid) = LoadSplit(s.DataDirectory, s.Split);
+        // --data names a directory of IDX files, or a CSV/TSV file.
+        bool csv = File.Exists(s.DataDirectory);
+        ByteImageDataset? train = null, valid = null;
+        IdxDataSource? source = null;
+        CsvTraining.Prepared? table = null;
+        var ml = new MLContext(seed: (int)s.Seed);
+        if (csv) table = CsvTraining.Prepare(ml, s.DataDirectory, s.Csv, (int)s.Seed);
+        else (train, valid, source) = LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
         // Ctrl+C stops within one batch; nothing is saved then.
         using var cancel = new CancellationTokenSource();
         var profile = new PhaseRecorder();
-        // The same trainer a library user calls, on the pixels kept as bytes (a quarter of the memory of floats).
-        var trainer = new MLContext(seed: (int)s.Seed).MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options
+        // The same trainer a library user calls: on IDX images kept as bytes (a quarter of the memory of floats), or on
+        // the CSV file's rows after ML.NET's transforms.
+        var trainer = ml.MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options
         {
             HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
             Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
             Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
             Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
-            Seed = (int)s.Seed, InitialWeightsPath = s.InitPath,
+            Seed = (int)s.Seed, InitialWeightsPath = s.InitPath, ValidationSet = table?.Valid,
             Engine = s.Engine == "torchsharp" ? new TorchSharpEngine(s.Threads) : ManagedEngine.Instance,
             // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
             Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile],
@@ -154,7 +173,7 @@ internal static class TrainCommand
         MinibatchTransformer transformer;
         try
         {
-            transformer = trainer.Fit(train, valid, ModelCommandSupport.Digits);
+            transformer = table != null ? trainer.Fit(table.Train) : trainer.Fit(train!, valid, source!.ClassNames);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -168,8 +187,11 @@ internal static class TrainCommand
             Console.CancelKeyPress -= onCancel;
         }
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        if (s.ModelPath != null)
-            new MLContext(seed: (int)s.Seed).Model.SaveAtomically(transformer, ModelCommandSupport.MnistSchema(), s.ModelPath);
+        // A CSV model is the whole chain (label mapping, concatenation, normalisation, network), so it reads the file's columns.
+        if (s.ModelPath != null && table != null)
+            ml.Model.SaveAtomically(table.Chain(transformer), table.InputSchema, s.ModelPath);
+        else if (s.ModelPath != null)
+            ml.Model.SaveAtomically(transformer, ModelCommandSupport.ImageSchema(train!.FeatureCount, source!.ClassNames), s.ModelPath);
 
         var history = transformer.History;
         double trainSeconds = history.Sum(e => e.TrainSeconds);
@@ -201,25 +223,30 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// Ensures MNIST in <paramref name="directory"/> (fetching it if absent) and returns the training and validation sets
-    /// over the raw pixel bytes: the seeds' 50,000/10,000 split of the training file, or all 60,000 with t10k.
+    /// Ensures the IDX data set in <paramref name="directory"/> (fetching MNIST if absent) and returns the training and
+    /// validation sets over the raw pixel bytes, with K: the last sixth of the training file held out (the seeds'
+    /// 50,000/10,000 on MNIST), or the whole training file with t10k.
     /// </summary>
-    internal static (ByteImageDataset Train, ByteImageDataset Valid) LoadSplit(string? directory, string split)
+    internal static (ByteImageDataset Train, ByteImageDataset Valid, IdxDataSource Source) LoadSplit(string? directory, string split, int? classCount = null)
     {
-        var files = Mnist.EnsureFiles(new MnistOptions { Directory = directory, Progress = message => Console.Error.WriteLine(message) });
-        var trainSet = ReadImages(files.TrainImages, files.TrainLabels);
+        var source = IdxDataSource.Open(directory, classCount, message => Console.Error.WriteLine(message));
+        var files = source.Files;
+        var trainSet = ReadImages(files.TrainImages, files.TrainLabels, source.ClassCount);
         if (split == "seed")
         {
-            const int validCount = 10_000;
-            return (trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount));
+            int validCount = IdxDataSource.ValidationCount(trainSet.Count);
+            return (trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount), source);
         }
-        return (trainSet, ReadImages(files.TestImages, files.TestLabels));
+        var testSet = ReadImages(files.TestImages, files.TestLabels, source.ClassCount);
+        if (testSet.FeatureCount != trainSet.FeatureCount)
+            throw new InvalidDataException($"{files.TestImages} holds images of {testSet.FeatureCount} pixels, {files.TrainImages} of {trainSet.FeatureCount}.");
+        return (trainSet, testSet, source);
     }
 
-    private static ByteImageDataset ReadImages(string imagesPath, string labelsPath)
+    private static ByteImageDataset ReadImages(string imagesPath, string labelsPath, int classCount)
     {
+        var labels = IdxReader.ReadLabels(labelsPath, classCount);
         var images = IdxReader.ReadImages(imagesPath);
-        var labels = IdxReader.ReadLabels(labelsPath, Mnist.ClassCount);
         if (images.Count != labels.Length)
         {
             throw new InvalidDataException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels.");

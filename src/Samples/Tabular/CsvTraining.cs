@@ -1,0 +1,65 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Minibatch.Samples.Tabular;
+
+/// <summary>
+/// The ML.NET pipeline `minibatch train --data file.csv` fits around the trainer: MapValueToKey on the label (keys in
+/// order of first appearance, learned from the whole training file), Concatenate of every other column into Features,
+/// NormalizeMinMax or NormalizeMeanVariance (learned from the training rows only), and a validation set: the seeded
+/// TrainTestSplit or a file of its own.
+/// </summary>
+internal static class CsvTraining
+{
+    /// <summary>The prepared rows and the fitted transforms.</summary>
+    /// <param name="Keys">The label mapping.</param>
+    /// <param name="Prepare">Concatenation and normalisation.</param>
+    /// <param name="Train">Training rows with Label (key) and Features.</param>
+    /// <param name="Valid">Validation rows, the same columns.</param>
+    /// <param name="InputSchema">The loaded file's schema, saved with the model.</param>
+    /// <param name="Source">The checked training file.</param>
+    internal sealed record Prepared(ITransformer Keys, ITransformer Prepare, IDataView Train, IDataView Valid, DataViewSchema InputSchema, CsvSource Source)
+    {
+        /// <summary>The whole chain with the trained model at its end: what the model file holds.</summary>
+        public ITransformer Chain(ITransformer model) => new TransformerChain<ITransformer>(Keys, Prepare, model);
+    }
+
+    /// <summary>Checks and loads the file(s), fits the transforms and splits.</summary>
+    public static Prepared Prepare(MLContext ml, string path, CsvOptions options, int seed)
+    {
+        if (options.Normalize is not ("none" or "minmax" or "meanvar"))
+            throw new ArgumentOutOfRangeException("--normalize", options.Normalize, $"--normalize must be none, minmax or meanvar (got '{options.Normalize}').");
+        if (options.ValidPath is null && !(options.ValidFraction > 0 && options.ValidFraction < 1))
+            throw new ArgumentOutOfRangeException("--valid-fraction", options.ValidFraction, $"--valid-fraction must lie between 0 and 1 (got {options.ValidFraction}).");
+        var source = CsvSource.ForTraining(path, options);
+        if (source.Scan.LabelValues.Count < 2)
+            throw new InvalidDataException($"{path}: a single class ('{source.Scan.LabelValues[0]}') in label column '{source.LabelName}'; a classifier needs at least two.");
+        IDataView raw = source.Load(ml);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label", source.LabelName).Fit(raw);
+
+        IDataView train, valid;
+        if (options.ValidPath is { } validPath)
+        {
+            var validSource = CsvSource.ForSchema(validPath, options with { LabelColumn = null }, raw.Schema);
+            string? unknown = validSource.Scan.LabelValues.FirstOrDefault(v => !source.Scan.LabelValues.Contains(v));
+            if (unknown != null) throw new InvalidDataException($"{validPath}: label '{unknown}' does not occur in {path}.");
+            train = keys.Transform(raw);
+            valid = keys.Transform(validSource.Load(ml));
+        }
+        else
+        {
+            var split = ml.Data.TrainTestSplit(keys.Transform(raw), options.ValidFraction, seed: seed);
+            (train, valid) = (split.TrainSet, split.TestSet);
+        }
+        var concatenate = ml.Transforms.Concatenate("Features", source.FeatureNames.ToArray());
+        ITransformer prepare = options.Normalize switch
+        {
+            "minmax" => concatenate.Append(ml.Transforms.NormalizeMinMax("Features")).Fit(train),
+            "meanvar" => concatenate.Append(ml.Transforms.NormalizeMeanVariance("Features")).Fit(train),
+            _ => concatenate.Fit(train),
+        };
+        // Read once into memory: the trainer and a comparison both pass over these rows.
+        var cachedTrain = ml.Data.Cache(prepare.Transform(train), "Label", "Features");
+        var cachedValid = ml.Data.Cache(prepare.Transform(valid), "Label", "Features");
+        return new Prepared(keys, prepare, cachedTrain, cachedValid, raw.Schema, source);
+    }
+}
