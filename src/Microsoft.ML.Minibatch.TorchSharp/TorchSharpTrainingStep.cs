@@ -42,9 +42,12 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
         var theirs = _net.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         _parameters = model.NamedParameters().Select(p => (p.Parameter, theirs[p.Name])).ToList();
         CopyWeightsFromModel();
-        _optimizer = settings.Kind == OptimizerKind.Adam
-            ? optim.Adam(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay)
-            : optim.SGD(_net.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay);
+        _optimizer = settings.Kind switch
+        {
+            OptimizerKind.Adam => optim.Adam(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay),
+            OptimizerKind.AdamW => optim.AdamW(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay),
+            _ => optim.SGD(_net.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay),
+        };
     }
 
     public override OurModule Model => _model;

@@ -44,7 +44,10 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <summary>SGD momentum, in [0, 1).</summary>
         public float Momentum;
 
-        /// <summary>L2 weight decay (PyTorch's <c>weight_decay</c>), not negative.</summary>
+        /// <summary>Weight decay, passed unchanged as PyTorch's <c>weight_decay</c>, not negative: an L2 term added to the
+        /// gradient for <see cref="OptimizerKind.Sgd"/> and <see cref="OptimizerKind.Adam"/>, the decoupled decay (weights
+        /// scaled by 1 − lr·WeightDecay each step) for <see cref="OptimizerKind.AdamW"/>. The default 0 applies to every
+        /// optimizer, AdamW included (PyTorch's AdamW defaults to 0.01; set it to get that).</summary>
         public float WeightDecay;
 
         /// <summary>How the learning rate changes during training; <see cref="LearningRateSchedule.Constant"/> keeps
@@ -133,7 +136,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         if (!(o.WeightDecay >= 0) || !float.IsFinite(o.WeightDecay))
             throw new ArgumentOutOfRangeException(nameof(o.WeightDecay), o.WeightDecay, "WeightDecay must be finite and not negative.");
         if (!Enum.IsDefined(o.Optimizer))
-            throw new ArgumentOutOfRangeException(nameof(o.Optimizer), o.Optimizer, "Optimizer must be Sgd or Adam.");
+            throw new ArgumentOutOfRangeException(nameof(o.Optimizer), o.Optimizer, "Optimizer must be Sgd, Adam or AdamW.");
         if (!Enum.IsDefined(o.LearningRateSchedule))
             throw new ArgumentOutOfRangeException(nameof(o.LearningRateSchedule), o.LearningRateSchedule, "LearningRateSchedule must be Constant, Cosine or Step.");
         if (!Enum.IsDefined(o.Sampler))
@@ -281,7 +284,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             StateDictFile.Load(model, o.InitialWeightsPath);
 
         using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, AsDouble(o.LearningRate),
-            o.Optimizer == OptimizerKind.Adam ? 0 : AsDouble(o.Momentum), AsDouble(o.WeightDecay)));
+            o.Optimizer == OptimizerKind.Sgd ? AsDouble(o.Momentum) : 0, AsDouble(o.WeightDecay)));
         var userCallback = o.EpochCompleted;
         using var channel = _host.Start("Training");
         var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,

@@ -50,8 +50,8 @@ internal static class TrainCommand
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.5 };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.0 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => 0.0 };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd or adam.", DefaultValueFactory = _ => "sgd" };
-        optimizer.AcceptOnlyFromAmong("sgd", "adam");
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw (decoupled weight decay: --weight-decay is AdamW's weight_decay).", DefaultValueFactory = _ => "sgd" };
+        optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, comma-separated (empty: no hidden layer).", DefaultValueFactory = _ => "50" };
         var sampler = new Option<string>("--sampler") { Description = "random or sequential training order.", DefaultValueFactory = _ => "random" };
         sampler.AcceptOnlyFromAmong("random", "sequential");
@@ -140,7 +140,7 @@ internal static class TrainCommand
         {
             HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
             Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
-            Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
+            Optimizer = Enum.Parse<OptimizerKind>(s.Optimizer, ignoreCase: true),
             Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
             Seed = (int)s.Seed, InitialWeightsPath = s.InitPath,
             Engine = s.Engine == "torchsharp" ? new TorchSharpEngine(s.Threads) : ManagedEngine.Instance,

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.ML.Minibatch.Samples;
+using Microsoft.ML.Minibatch.Samples.Commands;
+
+namespace Microsoft.ML.Minibatch.Tests.Recipes;
+
+/// <summary><c>minibatch train</c> with the training recipes of issue 14 (AdamW, one-cycle, dropout) on MNIST.</summary>
+[TestClass]
+public sealed class RecipeCommandTests
+{
+    private static (int Exit, string Output) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var root = new RootCommand("test");
+        root.Subcommands.Add(TrainCommand.Create(output));
+        int exit = CommandLineHost.Run(root, args);
+        return (exit, output.ToString());
+    }
+
+    private static double ValidAccuracy(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using var json = JsonDocument.Parse(lines[^1]);
+        return json.RootElement.GetProperty("valid_accuracy").GetDouble();
+    }
+
+    [TestMethod]
+    public void Train_with_AdamW_learns_MNIST_in_one_epoch()
+    {
+        var (exit, output) = Run("train", "--epochs", "1", "--optimizer", "adamw", "--lr", "0.002", "--weight-decay", "0.01", "--json");
+        Assert.AreEqual(0, exit, output);
+        Assert.IsGreaterThan(0.9, ValidAccuracy(output));
+    }
+}
