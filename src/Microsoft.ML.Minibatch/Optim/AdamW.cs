@@ -15,6 +15,7 @@ namespace Microsoft.ML.Minibatch.Optim;
 public sealed class AdamW : Optimizer
 {
     private readonly AdamMoments _moments;
+    private double _beta1;
 
     /// <summary>Creates an AdamW optimizer; defaults and checks follow PyTorch's.</summary>
     /// <param name="parameters">The parameters to update.</param>
@@ -35,7 +36,7 @@ public sealed class AdamW : Optimizer
         Adam.CheckBeta(beta1, nameof(beta1), 0);
         Adam.CheckBeta(beta2, nameof(beta2), 1);
         CheckNonNegative(weightDecay, nameof(weightDecay), "weight_decay value");
-        Beta1 = beta1;
+        _beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
@@ -44,8 +45,20 @@ public sealed class AdamW : Optimizer
         _moments = new AdamMoments(Parameters.Count, amsGrad);
     }
 
-    /// <summary>Decay of the first moment.</summary>
-    public double Beta1 { get; }
+    /// <summary>
+    /// Decay of the first moment used by the next <see cref="Optimizer.Step"/>, in [0, 1). Schedules such as one-cycle
+    /// change it between steps as they change momentum (PyTorch: <c>param_groups[0]["betas"][0]</c>); the moments are kept.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1).</exception>
+    public double Beta1
+    {
+        get => _beta1;
+        set
+        {
+            Adam.CheckBeta(value, nameof(Beta1), 0);
+            _beta1 = value;
+        }
+    }
 
     /// <summary>Decay of the second moment.</summary>
     public double Beta2 { get; }

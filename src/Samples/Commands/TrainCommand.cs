@@ -39,6 +39,9 @@ internal static class TrainCommand
 
         /// <summary>How the learning rate changes during training.</summary>
         public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+        /// <summary>The recipe options (one-cycle's parameters).</summary>
+        public RecipeSettings Recipe { get; init; } = RecipeSettings.Default;
     }
 
     public static Command Create(TextWriter? output = null)
@@ -63,8 +66,8 @@ internal static class TrainCommand
         var profile = new Option<bool>("--profile") { Description = "Print where a training batch's time goes (to stderr)." };
         var modelPath = new Option<string?>("--model") { Description = "Save the trained model to this .zip (for evaluate, predict, export)." };
         var init = new Option<string?>("--init") { Description = "Start from this state-dict file (e.g. from `minibatch export`)." };
-        var lrSchedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to 0 over all batches) or step (÷10 at 50% and 75% of the epochs).", DefaultValueFactory = _ => "constant" };
-        lrSchedule.AcceptOnlyFromAmong("constant", "cosine", "step");
+        var lrSchedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to 0 over all batches), step (÷10 at 50% and 75% of the epochs) or onecycle (fast.ai's fit_one_cycle, --lr is lr_max).", DefaultValueFactory = _ => "constant" };
+        lrSchedule.AcceptOnlyFromAmong("constant", "cosine", "step", "onecycle");
         var engine = new Option<string>("--engine") { Description = "managed (this library's engine) or torchsharp (libtorch).", DefaultValueFactory = _ => "managed" };
         engine.AcceptOnlyFromAmong("managed", "torchsharp");
 
@@ -81,6 +84,7 @@ internal static class TrainCommand
         {
             command.Options.Add(option);
         }
+        var recipe = RecipeOptions.AddTo(command);
         command.SetAction(parse =>
         {
             TryParseHidden(parse.GetValue(hidden), out var sizes);
@@ -89,7 +93,7 @@ internal static class TrainCommand
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
-                  Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)! };
+                  Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)!, Recipe = recipe.Read(parse) };
             return Run(settings, output ?? Console.Out);
         });
         return command;
@@ -136,7 +140,7 @@ internal static class TrainCommand
         using var cancel = new CancellationTokenSource();
         var profile = new PhaseRecorder();
         // The same trainer a library user calls, on the pixels kept as bytes (a quarter of the memory of floats).
-        var trainer = new MLContext(seed: (int)s.Seed).MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options
+        var trainer = new MLContext(seed: (int)s.Seed).MulticlassClassification.Trainers.Minibatch(s.Recipe.ApplyTo(new MinibatchTrainer.Options
         {
             HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
             Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
@@ -147,7 +151,7 @@ internal static class TrainCommand
             // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
             Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile],
             CancellationToken = cancel.Token,
-        });
+        }));
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);

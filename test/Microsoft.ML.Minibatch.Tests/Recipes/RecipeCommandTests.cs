@@ -32,4 +32,26 @@ public sealed class RecipeCommandTests
         Assert.AreEqual(0, exit, output);
         Assert.IsGreaterThan(0.9, ValidAccuracy(output));
     }
+
+    [TestMethod]
+    public void Train_with_one_cycle_learns_MNIST_in_one_epoch()
+    {
+        var (exit, output) = Run("train", "--epochs", "1", "--lr-schedule", "onecycle", "--lr", "0.1", "--momentum", "0.9",
+            "--pct-start", "0.3", "--div", "20", "--div-final", "1000", "--moms", "0.95,0.85,0.95", "--json");
+        Assert.AreEqual(0, exit, output);
+        Assert.IsGreaterThan(0.9, ValidAccuracy(output));
+    }
+
+    [TestMethod]
+    [DataRow("--pct-start", "1")]
+    [DataRow("--div", "0.5")]
+    [DataRow("--div-final", "x")]
+    [DataRow("--moms", "0.9,0.8")]
+    [DataRow("--moms", "0.9,1.2,0.9")]
+    public void Bad_recipe_values_are_usage_errors(string option, string value)
+    {
+        var (exit, output) = Run("train", option, value);
+        Assert.AreEqual(2, exit);
+        Assert.AreEqual("", output);
+    }
 }
