@@ -22,6 +22,7 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
     private readonly global::TorchSharp.Modules.Sequential _net;
     private readonly IReadOnlyList<(OurParameter Ours, global::TorchSharp.Modules.Parameter Theirs)> _parameters;
     private readonly optim.Optimizer _optimizer;
+    private readonly bool _hasMomentum;
     private long[] _labels = [];
 
     public TorchSharpTrainingStep(OurSequential model, OptimizerSettings settings)
@@ -42,9 +43,13 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
         var theirs = _net.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         _parameters = model.NamedParameters().Select(p => (p.Parameter, theirs[p.Name])).ToList();
         CopyWeightsFromModel();
-        _optimizer = settings.Kind == OptimizerKind.Adam
-            ? optim.Adam(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay)
-            : optim.SGD(_net.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay);
+        _hasMomentum = settings.Kind != OptimizerKind.Sgd || settings.Momentum != 0;
+        _optimizer = settings.Kind switch
+        {
+            OptimizerKind.Adam => optim.Adam(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay),
+            OptimizerKind.AdamW => optim.AdamW(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay),
+            _ => optim.SGD(_net.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay),
+        };
     }
 
     public override OurModule Model => _model;
@@ -55,6 +60,27 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
         set
         {
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = value;
+        }
+    }
+
+    /// <summary>SGD's momentum, or Adam's and AdamW's β1, through TorchSharp's parameter groups (null for SGD without momentum).</summary>
+    public override double? Momentum
+    {
+        get => !_hasMomentum ? null : _optimizer.ParamGroups.First() switch
+        {
+            optim.IMomentum m => m.Momentum,
+            optim.IBetas b => b.Betas.Item1,
+            _ => null,
+        };
+        set
+        {
+            double momentum = value ?? throw new ArgumentNullException(nameof(value));
+            if (!_hasMomentum) base.Momentum = value;
+            foreach (var group in _optimizer.ParamGroups)
+            {
+                if (group is optim.IMomentum m) m.Momentum = momentum;
+                else if (group is optim.IBetas b) b.Betas = (momentum, b.Betas.Item2);
+            }
         }
     }
 

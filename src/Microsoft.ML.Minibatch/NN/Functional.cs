@@ -28,6 +28,39 @@ public static class Functional
     }
 
     /// <summary>
+    /// Dropout (PyTorch's <c>F.dropout(input, p, training)</c> on the CPU): in training, each element is kept with
+    /// probability 1 − p and scaled by 1 / (1 − p) (inverted dropout), else zeroed; otherwise the input itself is returned.
+    /// </summary>
+    /// <remarks>
+    /// The mask is drawn as torch 1.13's CPU <c>bernoulli_(1 − p)</c> draws it without MKL: one 64-bit draw per element,
+    /// in order, kept when its 53-bit uniform is below 1 − p; the kept elements are multiplied by the float32
+    /// 1 / (1 − p). With <c>new Generator(s)</c> this gives the mask and the values of <c>torch.manual_seed(s)</c> followed
+    /// by <c>F.dropout</c>, bit for bit. The gradient is the output gradient times the same mask and scale.
+    /// </remarks>
+    /// <param name="input">The input.</param>
+    /// <param name="p">The probability of zeroing an element, in [0, 1].</param>
+    /// <param name="training">Whether to drop (PyTorch's <c>training</c>); false returns <paramref name="input"/>.</param>
+    /// <param name="generator">Where the mask is drawn from; <see cref="Generator.Default"/> when null.</param>
+    /// <returns>The input with dropped elements zeroed and the others scaled.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
+    public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!(p >= 0 && p <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability has to be between 0 and 1.");
+        if (!training || p == 0 || input.ElementCount == 0) return input;
+        if (p == 1) return input * 0f;
+        generator ??= Generator.Default;
+        double keep = 1 - p;
+        float scale = 1f / (float)keep;
+        var noise = Tensor.ZerosLike(input);
+        Span<float> mask = noise.AsSpan();
+        for (int i = 0; i < mask.Length; i++)
+            mask[i] = generator.NextDouble() < keep ? scale : 0f;
+        return input * noise;
+    }
+
+    /// <summary>
     /// y = x·Wᵀ + b in one fused operation with one autograd node (PyTorch's <c>F.linear</c>).
     /// </summary>
     /// <param name="input">[…, in] (the leading dimensions are treated as rows).</param>

@@ -16,10 +16,8 @@ namespace Microsoft.ML.Minibatch.Optim;
 /// </remarks>
 public sealed class Adam : Optimizer
 {
-    /// <summary>Step counts travel as one float in the state dict; beyond 2^24 they would not be exact.</summary>
-    private const float MaxExactStep = 1 << 24;
-
-    private readonly AdamState?[] _state;
+    private readonly AdamMoments _moments;
+    private double _beta1;
 
     /// <summary>Creates an Adam optimizer; defaults and checks follow PyTorch's.</summary>
     /// <param name="parameters">The parameters to update.</param>
@@ -40,17 +38,29 @@ public sealed class Adam : Optimizer
         CheckBeta(beta1, nameof(beta1), 0);
         CheckBeta(beta2, nameof(beta2), 1);
         CheckNonNegative(weightDecay, nameof(weightDecay), "weight_decay value");
-        Beta1 = beta1;
+        _beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
         AmsGrad = amsGrad;
         Maximize = maximize;
-        _state = new AdamState[Parameters.Count];
+        _moments = new AdamMoments(Parameters.Count, amsGrad);
     }
 
-    /// <summary>Decay of the first moment.</summary>
-    public double Beta1 { get; }
+    /// <summary>
+    /// Decay of the first moment used by the next <see cref="Optimizer.Step"/>, in [0, 1). Schedules such as one-cycle
+    /// change it between steps as they change momentum (PyTorch: <c>param_groups[0]["betas"][0]</c>); the moments are kept.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1).</exception>
+    public double Beta1
+    {
+        get => _beta1;
+        set
+        {
+            Adam.CheckBeta(value, nameof(Beta1), 0);
+            _beta1 = value;
+        }
+    }
 
     /// <summary>Decay of the second moment.</summary>
     public double Beta2 { get; }
@@ -74,73 +84,35 @@ public sealed class Adam : Optimizer
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Parameters.Count);
-        return _state[index]?.Step ?? 0;
+        return _moments.StepCount(index);
     }
 
     /// <inheritdoc/>
-    private protected override IEnumerable<(string Name, float[] Values)> GetParameterState(int index)
-    {
-        if (_state[index] is not { } state) return [];
-        if (state.Step > MaxExactStep)
-            throw new InvalidOperationException($"Parameter {index} has taken {state.Step} steps; the state dict stores step counts exactly only up to {MaxExactStep}.");
-        var result = new List<(string, float[])>
-        {
-            (StepStateName, [state.Step]),
-            ("exp_avg", (float[])state.ExpAvg.Clone()),
-            ("exp_avg_sq", (float[])state.ExpAvgSq.Clone()),
-        };
-        if (AmsGrad) result.Add(("max_exp_avg_sq", (float[])state.MaxExpAvgSq.Clone()));
-        return result;
-    }
+    private protected override IEnumerable<(string Name, float[] Values)> GetParameterState(int index) => _moments.Get(index);
 
     /// <inheritdoc/>
     private protected override void CheckParameterState(int index, IReadOnlyDictionary<string, float[]> state)
     {
-        if (AmsGrad)
-            RequireStateNames(index, state, StepStateName, "exp_avg", "exp_avg_sq", "max_exp_avg_sq");
-        else
-            RequireStateNames(index, state, StepStateName, "exp_avg", "exp_avg_sq");
-        float step = state[StepStateName][0];
-        if (!(step >= 1 && step <= MaxExactStep) || step != MathF.Floor(step))
-            throw new ArgumentException($"'state.{index}.step' is {step}; a step count must be a whole number in [1, {MaxExactStep}].", "stateDict");
+        RequireStateNames(index, state, _moments.Names);
+        AdamMoments.CheckStep(index, state);
     }
 
     /// <inheritdoc/>
-    private protected override void SetParameterState(int index, IReadOnlyDictionary<string, float[]>? state)
-    {
-        if (state is null)
-        {
-            _state[index] = null;
-            return;
-        }
-        var restored = new AdamState(Parameters[index].ElementCount, AmsGrad) { Step = (long)state[StepStateName][0] };
-        state["exp_avg"].CopyTo(restored.ExpAvg, 0);
-        state["exp_avg_sq"].CopyTo(restored.ExpAvgSq, 0);
-        if (AmsGrad) state["max_exp_avg_sq"].CopyTo(restored.MaxExpAvgSq, 0);
-        _state[index] = restored;
-    }
+    private protected override void SetParameterState(int index, IReadOnlyDictionary<string, float[]>? state) =>
+        _moments.Set(index, Parameters[index].ElementCount, state);
 
     /// <inheritdoc/>
     protected override void Update(int index, Span<float> parameter, ReadOnlySpan<float> gradient)
     {
-        AdamState state = _state[index] ??= new AdamState(parameter.Length, AmsGrad);
-        state.Step++;
+        AdamMoments.State state = _moments.Advance(index, parameter.Length);
         OptimizerKernels.AdamStep(parameter, gradient, state.ExpAvg, state.ExpAvgSq, state.MaxExpAvgSq, state.Step,
-            LearningRate, Beta1, Beta2, Epsilon, WeightDecay, AmsGrad, Maximize);
+            LearningRate, Beta1, Beta2, Epsilon, WeightDecay, AmsGrad, Maximize, decoupledWeightDecay: false);
     }
 
-    private static void CheckBeta(double value, string paramName, int index)
+    /// <summary>Throws unless a beta is in [0, 1), with PyTorch's message.</summary>
+    internal static void CheckBeta(double value, string paramName, int index)
     {
         if (!(value >= 0 && value < 1))
             throw new ArgumentOutOfRangeException(paramName, value, string.Create(CultureInfo.InvariantCulture, $"Invalid beta parameter at index {index}: {value}. It must be in [0, 1)."));
-    }
-
-    /// <summary>Per-parameter moments and step count (PyTorch's <c>state[p]</c>).</summary>
-    private sealed class AdamState(int length, bool amsGrad)
-    {
-        public long Step;
-        public readonly float[] ExpAvg = new float[length];
-        public readonly float[] ExpAvgSq = new float[length];
-        public readonly float[] MaxExpAvgSq = amsGrad ? new float[length] : [];
     }
 }

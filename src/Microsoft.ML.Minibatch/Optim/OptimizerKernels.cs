@@ -121,9 +121,11 @@ internal static class OptimizerKernels
     /// <param name="weightDecay">L2 penalty.</param>
     /// <param name="amsgrad">Use the running maximum of v.</param>
     /// <param name="maximize">Ascend instead of descend.</param>
+    /// <param name="decoupledWeightDecay">AdamW's rule: instead of adding weightDecay·p to the gradient, first scale the
+    /// parameter by 1 − lr·weightDecay (PyTorch's <c>param.mul_(1 - lr * weight_decay)</c>).</param>
     internal static void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
         Span<float> maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps, double weightDecay,
-        bool amsgrad, bool maximize)
+        bool amsgrad, bool maximize, bool decoupledWeightDecay = false)
     {
         if (grad.Length != param.Length)
             throw new ArgumentException($"Gradient length {grad.Length} differs from parameter length {param.Length}.", nameof(grad));
@@ -143,6 +145,8 @@ internal static class OptimizerKernels
         float b2 = (float)beta2, oneMinusB2 = (float)(1 - beta2);
         float epsF = (float)eps;
         float wd = (float)weightDecay;
+        // AdamW: 1 − lr·wd in Python (double), rounded once where it enters mul_.
+        float decay = (float)(1 - lr * weightDecay);
 
         Span<float> scratch = stackalloc float[3 * ChunkSize];
         for (int start = 0; start < param.Length; start += ChunkSize)
@@ -161,7 +165,11 @@ internal static class OptimizerKernels
                 TensorPrimitives.Negate(g, gBuf);
                 g = gBuf;
             }
-            if (weightDecay != 0)
+            if (weightDecay != 0 && decoupledWeightDecay)
+            {
+                TensorPrimitives.Multiply(p, decay, p);
+            }
+            else if (weightDecay != 0)
             {
                 TensorPrimitives.FusedMultiplyAdd(p, wd, g, gBuf);
                 g = gBuf;

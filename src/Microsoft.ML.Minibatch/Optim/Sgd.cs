@@ -26,6 +26,7 @@ public sealed class Sgd : Optimizer
     private const string MomentumBufferName = "momentum_buffer";
 
     private readonly float[]?[] _momentumBuffers;
+    private double _momentum;
 
     /// <summary>Creates an SGD optimizer; the checks follow PyTorch's.</summary>
     /// <param name="parameters">The parameters to update.</param>
@@ -47,7 +48,7 @@ public sealed class Sgd : Optimizer
         CheckNonNegative(weightDecay, nameof(weightDecay), "weight_decay value");
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Nesterov momentum requires a momentum > 0 and zero dampening (got momentum {momentum}, dampening {dampening})."), nameof(nesterov));
-        Momentum = momentum;
+        _momentum = momentum;
         Dampening = dampening;
         WeightDecay = weightDecay;
         Nesterov = nesterov;
@@ -55,8 +56,22 @@ public sealed class Sgd : Optimizer
         _momentumBuffers = new float[Parameters.Count][];
     }
 
-    /// <summary>The momentum factor (0 = plain SGD).</summary>
-    public double Momentum { get; }
+    /// <summary>
+    /// The momentum factor (0 = plain SGD) used by the next <see cref="Optimizer.Step"/>. Schedules such as one-cycle
+    /// change it between steps (PyTorch: <c>param_groups[0]["momentum"]</c>); the momentum buffers are kept.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or 0 with Nesterov momentum.</exception>
+    public double Momentum
+    {
+        get => _momentum;
+        set
+        {
+            CheckNonNegative(value, nameof(Momentum), "momentum value");
+            if (Nesterov && value <= 0)
+                throw new ArgumentOutOfRangeException(nameof(Momentum), value, "Nesterov momentum requires a momentum > 0.");
+            _momentum = value;
+        }
+    }
 
     /// <summary>The dampening applied to the gradient in the momentum update.</summary>
     public double Dampening { get; }

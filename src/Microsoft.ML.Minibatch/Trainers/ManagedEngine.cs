@@ -23,9 +23,12 @@ public sealed class ManagedEngine : TrainingEngine
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        Optimizer rule = optimizer.Kind == OptimizerKind.Adam
-            ? new Adam(model.Parameters(), optimizer.LearningRate, weightDecay: optimizer.WeightDecay)
-            : new Sgd(model.Parameters(), optimizer.LearningRate, momentum: optimizer.Momentum, weightDecay: optimizer.WeightDecay);
+        Optimizer rule = optimizer.Kind switch
+        {
+            OptimizerKind.Adam => new Adam(model.Parameters(), optimizer.LearningRate, weightDecay: optimizer.WeightDecay),
+            OptimizerKind.AdamW => new AdamW(model.Parameters(), optimizer.LearningRate, weightDecay: optimizer.WeightDecay),
+            _ => new Sgd(model.Parameters(), optimizer.LearningRate, momentum: optimizer.Momentum, weightDecay: optimizer.WeightDecay),
+        };
         return new ManagedTrainingStep(model, static (output, target) => Functional.CrossEntropy(output, target), rule);
     }
 }

@@ -15,7 +15,7 @@ namespace Microsoft.ML.Minibatch;
 internal static class MinibatchFitLoop
 {
     public sealed record Settings(int BatchSize, int ValidationBatchSize, int Epochs, SamplerKind Sampler, bool DropLast,
-        int Patience, Generator Generator, LearningRateSchedule Schedule, Action<EpochMetrics>? EpochCompleted,
+        int Patience, Generator Generator, LearningRateSchedule Schedule, OneCyclePolicy OneCycle, Action<EpochMetrics>? EpochCompleted,
         IReadOnlyList<FitCallback> Callbacks, CancellationToken Cancellation);
 
     public static IReadOnlyList<EpochMetrics> Run(TrainingStep step, Dataset trainSet, Dataset? valid, Settings s)
@@ -34,7 +34,7 @@ internal static class MinibatchFitLoop
             : null;
         var loop = new FitLoop(step, trainLoader, validLoader);
         var stopper = new EarlyStopping(s.Patience);
-        if (s.Schedule != LearningRateSchedule.Constant) loop.Callbacks.Add(new LearningRateScheduler(s.Schedule));
+        if (s.Schedule != LearningRateSchedule.Constant) loop.Callbacks.Add(new LearningRateScheduler(s.Schedule, s.OneCycle));
         loop.Callbacks.Add(new Report(s.EpochCompleted));
         if (s.Patience > 0 && validLoader != null) loop.Callbacks.Add(stopper);
         foreach (var callback in s.Callbacks) loop.Callbacks.Add(callback);

@@ -44,12 +44,32 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <summary>SGD momentum, in [0, 1).</summary>
         public float Momentum;
 
-        /// <summary>L2 weight decay (PyTorch's <c>weight_decay</c>), not negative.</summary>
+        /// <summary>Weight decay, passed unchanged as PyTorch's <c>weight_decay</c>, not negative: an L2 term added to the
+        /// gradient for <see cref="OptimizerKind.Sgd"/> and <see cref="OptimizerKind.Adam"/>, the decoupled decay (weights
+        /// scaled by 1 − lr·WeightDecay each step) for <see cref="OptimizerKind.AdamW"/>. The default 0 applies to every
+        /// optimizer, AdamW included (PyTorch's AdamW defaults to 0.01; set it to get that).</summary>
         public float WeightDecay;
 
         /// <summary>How the learning rate changes during training; <see cref="LearningRateSchedule.Constant"/> keeps
         /// <see cref="LearningRate"/> throughout.</summary>
         public LearningRateSchedule LearningRateSchedule = LearningRateSchedule.Constant;
+
+        /// <summary>One-cycle (<see cref="LearningRateSchedule.OneCycle"/>): the fraction of the batches spent warming the
+        /// learning rate up (fast.ai's <c>pct_start</c>), in (0, 1).</summary>
+        public float OneCyclePctStart = 0.25f;
+
+        /// <summary>One-cycle: the first learning rate is <see cref="LearningRate"/> (lr_max) divided by this (fast.ai's
+        /// <c>div</c>), ≥ 1.</summary>
+        public float OneCycleDiv = 25f;
+
+        /// <summary>One-cycle: the last learning rate is <see cref="LearningRate"/> divided by this (fast.ai's
+        /// <c>div_final</c>), ≥ 1.</summary>
+        public float OneCycleDivFinal = 1e5f;
+
+        /// <summary>One-cycle: the momentum at the start, at the peak learning rate and at the end (fast.ai's <c>moms</c>),
+        /// each in [0, 1). It replaces SGD's <see cref="Momentum"/> (when that is not 0: SGD without momentum keeps none)
+        /// and Adam's and AdamW's β1.</summary>
+        public float[] OneCycleMomentums = { 0.95f, 0.85f, 0.95f };
 
         /// <summary>The optimisation rule.</summary>
         public OptimizerKind Optimizer = OptimizerKind.Sgd;
@@ -133,9 +153,18 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         if (!(o.WeightDecay >= 0) || !float.IsFinite(o.WeightDecay))
             throw new ArgumentOutOfRangeException(nameof(o.WeightDecay), o.WeightDecay, "WeightDecay must be finite and not negative.");
         if (!Enum.IsDefined(o.Optimizer))
-            throw new ArgumentOutOfRangeException(nameof(o.Optimizer), o.Optimizer, "Optimizer must be Sgd or Adam.");
+            throw new ArgumentOutOfRangeException(nameof(o.Optimizer), o.Optimizer, "Optimizer must be Sgd, Adam or AdamW.");
         if (!Enum.IsDefined(o.LearningRateSchedule))
-            throw new ArgumentOutOfRangeException(nameof(o.LearningRateSchedule), o.LearningRateSchedule, "LearningRateSchedule must be Constant, Cosine or Step.");
+            throw new ArgumentOutOfRangeException(nameof(o.LearningRateSchedule), o.LearningRateSchedule, "LearningRateSchedule must be Constant, Cosine, Step or OneCycle.");
+        if (!(o.OneCyclePctStart > 0 && o.OneCyclePctStart < 1))
+            throw new ArgumentOutOfRangeException(nameof(o.OneCyclePctStart), o.OneCyclePctStart, "OneCyclePctStart must be in (0, 1).");
+        if (!(o.OneCycleDiv >= 1) || !float.IsFinite(o.OneCycleDiv))
+            throw new ArgumentOutOfRangeException(nameof(o.OneCycleDiv), o.OneCycleDiv, "OneCycleDiv must be finite and at least 1.");
+        if (!(o.OneCycleDivFinal >= 1) || !float.IsFinite(o.OneCycleDivFinal))
+            throw new ArgumentOutOfRangeException(nameof(o.OneCycleDivFinal), o.OneCycleDivFinal, "OneCycleDivFinal must be finite and at least 1.");
+        if (o.OneCycleMomentums is not { Length: 3 } moms || !moms.All(m => m >= 0 && m < 1))
+            throw new ArgumentOutOfRangeException(nameof(o.OneCycleMomentums), o.OneCycleMomentums is null ? null : string.Join(", ", o.OneCycleMomentums),
+                "OneCycleMomentums must be three momentums (start, middle, end), each in [0, 1).");
         if (!Enum.IsDefined(o.Sampler))
             throw new ArgumentOutOfRangeException(nameof(o.Sampler), o.Sampler, "Sampler must be Random or Sequential.");
         if (o.ValidationBatchSize is <= 0)
@@ -167,6 +196,10 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// Python float would be, not 0.100000001490116.</summary>
     private static double AsDouble(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
+    /// <summary>The one-cycle parameters of the options, as the doubles the user means.</summary>
+    private static OneCyclePolicy OneCycle(Options o) => new(AsDouble(o.OneCyclePctStart), AsDouble(o.OneCycleDiv),
+        AsDouble(o.OneCycleDivFinal), AsDouble(o.OneCycleMomentums[0]), AsDouble(o.OneCycleMomentums[1]), AsDouble(o.OneCycleMomentums[2]));
+
     /// <summary>Trains the network on <paramref name="input"/>; see <see cref="Options"/>.</summary>
     /// <param name="input">The training rows.</param>
     /// <returns>The trained transformer.</returns>
@@ -181,6 +214,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         Validate(o);
         // The model keeps these options; a later change to the caller's array must not change it.
         o.HiddenLayers = (int[])o.HiddenLayers.Clone();
+        o.OneCycleMomentums = (float[])o.OneCycleMomentums.Clone();
         var (label, dimension, classes) = SchemaChecks.CheckTrainingSchema(input.Schema, o.LabelColumnName, o.FeatureColumnName, "inputSchema");
         var keyValues = LabelKeyValues.Of(label);
         var token = o.CancellationToken;
@@ -224,6 +258,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         var o = _options.Clone();
         Validate(o);
         o.HiddenLayers = (int[])o.HiddenLayers.Clone();
+        o.OneCycleMomentums = (float[])o.OneCycleMomentums.Clone();
         if (o.ValidationSet != null)
             throw new ArgumentException("Pass the validation rows as the valid argument, not as Options.ValidationSet.", nameof(valid));
         if (classNames.Count is 0 or > 1 << 20)
@@ -281,11 +316,11 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             StateDictFile.Load(model, o.InitialWeightsPath);
 
         using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, AsDouble(o.LearningRate),
-            o.Optimizer == OptimizerKind.Adam ? 0 : AsDouble(o.Momentum), AsDouble(o.WeightDecay)));
+            o.Optimizer == OptimizerKind.Sgd ? AsDouble(o.Momentum) : 0, AsDouble(o.WeightDecay)));
         var userCallback = o.EpochCompleted;
         using var channel = _host.Start("Training");
         var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,
-            o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, o.LearningRateSchedule, m =>
+            o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, o.LearningRateSchedule, OneCycle(o), m =>
             {
                 channel.Info(MessageSensitivity.None, m.ToString());
                 userCallback?.Invoke(m);

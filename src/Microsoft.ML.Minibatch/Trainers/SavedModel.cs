@@ -37,6 +37,11 @@ internal sealed class SavedModel
     public float WeightDecay { get; set; }
     public LearningRateSchedule LearningRateSchedule { get; set; }
     public OptimizerKind Optimizer { get; set; }
+    /// <summary>The one-cycle parameters (absent in files written before one-cycle existed: the defaults).</summary>
+    public float? OneCyclePctStart { get; set; }
+    public float? OneCycleDiv { get; set; }
+    public float? OneCycleDivFinal { get; set; }
+    public float[]? OneCycleMomentums { get; set; }
     public SamplerKind Sampler { get; set; }
     public bool DropLast { get; set; }
     public int? ValidationBatchSize { get; set; }
@@ -77,6 +82,10 @@ internal sealed class SavedModel
             WeightDecay = o.WeightDecay,
             LearningRateSchedule = o.LearningRateSchedule,
             Optimizer = o.Optimizer,
+            OneCyclePctStart = o.OneCyclePctStart,
+            OneCycleDiv = o.OneCycleDiv,
+            OneCycleDivFinal = o.OneCycleDivFinal,
+            OneCycleMomentums = o.OneCycleMomentums,
             Sampler = o.Sampler,
             DropLast = o.DropLast,
             ValidationBatchSize = o.ValidationBatchSize,
@@ -119,6 +128,10 @@ internal sealed class SavedModel
         WeightDecay = WeightDecay,
         LearningRateSchedule = LearningRateSchedule,
         Optimizer = Optimizer,
+        OneCyclePctStart = OneCyclePctStart ?? 0.25f,
+        OneCycleDiv = OneCycleDiv ?? 25f,
+        OneCycleDivFinal = OneCycleDivFinal ?? 1e5f,
+        OneCycleMomentums = OneCycleMomentums ?? [0.95f, 0.85f, 0.95f],
         Sampler = Sampler,
         DropLast = DropLast,
         ValidationBatchSize = ValidationBatchSize,

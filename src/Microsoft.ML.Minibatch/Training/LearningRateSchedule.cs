@@ -13,4 +13,10 @@ public enum LearningRateSchedule
     /// <summary>The base rate, divided by 10 after half of the epochs and again after three quarters
     /// (PyTorch's <c>MultiStepLR</c> with milestones at 50% and 75%, gamma 0.1), updated at epoch starts.</summary>
     Step = 2,
+
+    /// <summary>fast.ai's one-cycle policy (<c>fit_one_cycle</c>, see <see cref="Training.OneCyclePolicy"/>), updated before
+    /// every batch: the rate warms up from base/div to the base rate (lr_max) along a cosine over the first pct_start of the
+    /// batches, then anneals along a cosine to base/div_final; the optimizer's momentum (SGD's when it is not 0, Adam's
+    /// and AdamW's β1) is cycled the other way, 0.95 → 0.85 → 0.95 by default.</summary>
+    OneCycle = 3,
 }

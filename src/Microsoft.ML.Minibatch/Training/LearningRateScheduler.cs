@@ -11,20 +11,27 @@ namespace Microsoft.ML.Minibatch.Training;
 public sealed class LearningRateScheduler : FitCallback
 {
     private double _baseRate;
+    private double? _baseMomentum;
     private int _epochs;
 
     /// <summary>Creates the scheduler.</summary>
     /// <param name="schedule">The schedule.</param>
+    /// <param name="oneCycle">The parameters of <see cref="LearningRateSchedule.OneCycle"/> (fast.ai's defaults when
+    /// null); ignored by the other schedules.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="schedule"/> is not a defined value.</exception>
-    public LearningRateScheduler(LearningRateSchedule schedule)
+    public LearningRateScheduler(LearningRateSchedule schedule, OneCyclePolicy? oneCycle = null)
     {
         if (!Enum.IsDefined(schedule))
             throw new ArgumentOutOfRangeException(nameof(schedule), schedule, "Unknown learning-rate schedule.");
         Schedule = schedule;
+        OneCycle = oneCycle ?? new OneCyclePolicy();
     }
 
     /// <summary>The schedule.</summary>
     public LearningRateSchedule Schedule { get; }
+
+    /// <summary>The one-cycle parameters (used when <see cref="Schedule"/> is <see cref="LearningRateSchedule.OneCycle"/>).</summary>
+    public OneCyclePolicy OneCycle { get; }
 
     /// <summary>
     /// The learning rate of batch <paramref name="batch"/> of epoch <paramref name="epoch"/> in a run of
@@ -37,10 +44,14 @@ public sealed class LearningRateScheduler : FitCallback
     /// <param name="batchesPerEpoch">The batches per epoch; at least 1.</param>
     /// <param name="epochs">The epochs of the run; at least 1.</param>
     /// <returns>The rate to use for that batch.</returns>
-    public static double Rate(LearningRateSchedule schedule, double baseRate, int epoch, int batch, int batchesPerEpoch, int epochs)
+    /// <param name="oneCycle">The one-cycle parameters; fast.ai's defaults when null.</param>
+    public static double Rate(LearningRateSchedule schedule, double baseRate, int epoch, int batch, int batchesPerEpoch, int epochs,
+        OneCyclePolicy? oneCycle = null)
     {
         switch (schedule)
         {
+            case LearningRateSchedule.OneCycle:
+                return (oneCycle ?? new OneCyclePolicy()).LearningRate(baseRate, Position(epoch, batch, batchesPerEpoch, epochs));
             case LearningRateSchedule.Cosine:
                 double total = (double)Math.Max(1, batchesPerEpoch) * Math.Max(1, epochs);
                 double done = (double)epoch * Math.Max(1, batchesPerEpoch) + batch;
@@ -56,11 +67,27 @@ public sealed class LearningRateScheduler : FitCallback
         }
     }
 
+    /// <summary>t / T: the batches done before batch <paramref name="batch"/> of epoch <paramref name="epoch"/> over the
+    /// batches of the run (fast.ai's <c>pct_train</c>).</summary>
+    /// <param name="epoch">The epoch, from 0.</param>
+    /// <param name="batch">The batch within the epoch, from 0.</param>
+    /// <param name="batchesPerEpoch">The batches per epoch; at least 1.</param>
+    /// <param name="epochs">The epochs of the run; at least 1.</param>
+    /// <returns>The position in [0, 1].</returns>
+    public static double Position(int epoch, int batch, int batchesPerEpoch, int epochs)
+    {
+        double total = (double)Math.Max(1, batchesPerEpoch) * Math.Max(1, epochs);
+        double done = (double)epoch * Math.Max(1, batchesPerEpoch) + batch;
+        return Math.Min(done, total) / total;
+    }
+
     /// <inheritdoc/>
     public override void OnFitBegin(FitLoop loop, int epochs)
     {
         ArgumentNullException.ThrowIfNull(loop);
         _baseRate = loop.LearningRate;
+        // One-cycle cycles the momentum only of an optimizer that has one (not SGD without momentum).
+        _baseMomentum = Schedule == LearningRateSchedule.OneCycle ? loop.Step.Momentum : null;
         _epochs = epochs;
     }
 
@@ -68,14 +95,17 @@ public sealed class LearningRateScheduler : FitCallback
     public override void OnBatchBegin(FitLoop loop, int epoch, int batch)
     {
         ArgumentNullException.ThrowIfNull(loop);
-        loop.LearningRate = Rate(Schedule, _baseRate, epoch, batch, loop.Train.Count, _epochs);
+        loop.LearningRate = Rate(Schedule, _baseRate, epoch, batch, loop.Train.Count, _epochs, OneCycle);
+        if (_baseMomentum is not null)
+            loop.Step.Momentum = OneCycle.Momentum(Position(epoch, batch, loop.Train.Count, _epochs));
     }
 
     /// <inheritdoc/>
     public override void OnFitEnd(FitLoop loop, IReadOnlyList<EpochMetrics> history)
     {
         ArgumentNullException.ThrowIfNull(loop);
-        // A later Fit starts from the same base rate, not from where the schedule ended.
+        // A later Fit starts from the same base rate and momentum, not from where the schedule ended.
         loop.LearningRate = _baseRate;
+        if (_baseMomentum is not null) loop.Step.Momentum = _baseMomentum;
     }
 }

@@ -49,6 +49,29 @@ public sealed class ManagedTrainingStep : TrainingStep
     }
 
     /// <inheritdoc/>
+    public override double? Momentum
+    {
+        get => Optimizer switch
+        {
+            Sgd { Momentum: not 0 } sgd => sgd.Momentum,
+            Adam adam => adam.Beta1,
+            AdamW adamW => adamW.Beta1,
+            _ => null,
+        };
+        set
+        {
+            double momentum = value ?? throw new ArgumentNullException(nameof(value));
+            switch (Optimizer)
+            {
+                case Sgd { Momentum: not 0 } sgd: sgd.Momentum = momentum; break;
+                case Adam adam: adam.Beta1 = momentum; break;
+                case AdamW adamW: adamW.Beta1 = momentum; break;
+                default: base.Momentum = value; break;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     public override float Train(Tensor features, IntTensor labels)
     {
         _model.Train();

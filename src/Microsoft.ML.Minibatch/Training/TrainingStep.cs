@@ -19,6 +19,15 @@ public abstract class TrainingStep : IDisposable
     /// <summary>The optimizer's learning rate, which a schedule may change before any batch.</summary>
     public abstract double LearningRate { get; set; }
 
+    /// <summary>The optimizer's momentum — SGD's momentum factor, Adam's and AdamW's β1 — which a schedule (one-cycle) may
+    /// change before any batch; <see langword="null"/> when the optimizer has none (SGD without momentum).</summary>
+    /// <exception cref="NotSupportedException">Set on an engine or optimizer without momentum.</exception>
+    public virtual double? Momentum
+    {
+        get => null;
+        set => throw new NotSupportedException("This engine's optimizer has no momentum to set.");
+    }
+
     /// <summary>One optimizer step on a batch (in training mode); returns the batch's mean loss before the step.</summary>
     /// <param name="features">The batch's features, [B, F]; valid only during the call.</param>
     /// <param name="labels">The batch's class indices, [B].</param>

@@ -46,6 +46,9 @@ internal static class TrainCommand
 
         /// <summary>How the learning rate changes during training.</summary>
         public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+        /// <summary>The recipe options (one-cycle's parameters).</summary>
+        public RecipeSettings Recipe { get; init; } = RecipeSettings.Default;
     }
 
     public static Command Create(TextWriter? output = null)
@@ -59,8 +62,8 @@ internal static class TrainCommand
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.5 };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.0 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => 0.0 };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd or adam.", DefaultValueFactory = _ => "sgd" };
-        optimizer.AcceptOnlyFromAmong("sgd", "adam");
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw (decoupled weight decay: --weight-decay is AdamW's weight_decay).", DefaultValueFactory = _ => "sgd" };
+        optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, comma-separated (empty: no hidden layer).", DefaultValueFactory = _ => "50" };
         var sampler = new Option<string>("--sampler") { Description = "random or sequential training order.", DefaultValueFactory = _ => "random" };
         sampler.AcceptOnlyFromAmong("random", "sequential");
@@ -72,8 +75,8 @@ internal static class TrainCommand
         var profile = new Option<bool>("--profile") { Description = "Print where a training batch's time goes (to stderr)." };
         var modelPath = new Option<string?>("--model") { Description = "Save the trained model to this .zip (for evaluate, predict, export)." };
         var init = new Option<string?>("--init") { Description = "Start from this state-dict file (e.g. from `minibatch export`)." };
-        var lrSchedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to 0 over all batches) or step (÷10 at 50% and 75% of the epochs).", DefaultValueFactory = _ => "constant" };
-        lrSchedule.AcceptOnlyFromAmong("constant", "cosine", "step");
+        var lrSchedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to 0 over all batches), step (÷10 at 50% and 75% of the epochs) or onecycle (fast.ai's fit_one_cycle, --lr is lr_max).", DefaultValueFactory = _ => "constant" };
+        lrSchedule.AcceptOnlyFromAmong("constant", "cosine", "step", "onecycle");
         var engine = new Option<string>("--engine") { Description = "managed (this library's engine) or torchsharp (libtorch).", DefaultValueFactory = _ => "managed" };
         engine.AcceptOnlyFromAmong("managed", "torchsharp");
 
@@ -91,6 +94,7 @@ internal static class TrainCommand
         {
             command.Options.Add(option);
         }
+        var recipe = RecipeOptions.AddTo(command);
         command.SetAction(parse =>
         {
             TryParseHidden(parse.GetValue(hidden), out var sizes);
@@ -100,7 +104,7 @@ internal static class TrainCommand
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
                   Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)!,
-                  ClassCount = parse.GetValue(classes), Csv = csv.Read(parse) };
+                  ClassCount = parse.GetValue(classes), Csv = csv.Read(parse), Recipe = recipe.Read(parse) };
             return Run(settings, output ?? Console.Out);
         });
         return command;
@@ -155,18 +159,18 @@ internal static class TrainCommand
         var profile = new PhaseRecorder();
         // The same trainer a library user calls: on IDX images kept as bytes (a quarter of the memory of floats), or on
         // the CSV file's rows after ML.NET's transforms.
-        var trainer = ml.MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options
+        var trainer = ml.MulticlassClassification.Trainers.Minibatch(s.Recipe.ApplyTo(new MinibatchTrainer.Options
         {
             HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
             Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
-            Optimizer = s.Optimizer == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
+            Optimizer = Enum.Parse<OptimizerKind>(s.Optimizer, ignoreCase: true),
             Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
             Seed = (int)s.Seed, InitialWeightsPath = s.InitPath, ValidationSet = table?.Valid,
             Engine = s.Engine == "torchsharp" ? new TorchSharpEngine(s.Threads) : ManagedEngine.Instance,
             // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
             Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile],
             CancellationToken = cancel.Token,
-        });
+        }));
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);

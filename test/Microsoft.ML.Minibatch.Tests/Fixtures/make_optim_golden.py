@@ -7,6 +7,7 @@ Regenerate (from this folder, Debian python3-torch 1.13):
 Writes, next to this script:
   optim_sgd_golden.json   ten torch.optim.SGD steps per case
   optim_adam_golden.json  ten torch.optim.Adam steps per case
+  optim_adamw_golden.json ten torch.optim.AdamW steps per case
   optim_statedict_from_python.bin + optim_statedict_from_python.json
                           a small state dict written by optim_torchsharp_format.py and the exact
                           float32 values it holds (the C# reader must reproduce them bit for bit)
@@ -136,6 +137,28 @@ def adam_cases():
     return out
 
 
+def adamw_cases():
+    def adamw(**kw):
+        return lambda ps: torch.optim.AdamW(ps, **kw)
+
+    # "default" is torch.optim.AdamW() as is: lr 1e-3, weight_decay 0.01. The large weight decays make the decoupled
+    # term (p *= 1 - lr*wd) move the parameters as much as the gradient step does.
+    cases = [
+        ("default", dict(), 1.0),
+        ("lr01", dict(lr=0.1), 1.0),
+        ("weight_decay", dict(lr=0.1, weight_decay=0.5), 1.0),
+        ("no_weight_decay", dict(lr=0.1, weight_decay=0.0), 1.0),
+        ("amsgrad_weight_decay", dict(lr=0.1, amsgrad=True, weight_decay=0.5), 0.5),
+        ("maximize", dict(lr=0.1, weight_decay=0.1, maximize=True), 1.0),
+        ("betas_eps", dict(lr=0.1, betas=(0.8, 0.99), eps=1e-3, weight_decay=0.2), 1.0),
+    ]
+    out = [run_case(n, adamw(**kw), {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}, decay=d)
+           for n, kw, d in cases]
+    schedule = [0.1] * 5 + [0.05] * 5
+    out.append(run_case("lr_schedule", adamw(lr=0.1, weight_decay=0.3), dict(lr=0.1, weight_decay=0.3), lrs=schedule))
+    return out
+
+
 def write_json(name, cases):
     doc = {
         "generator": "make_optim_golden.py",
@@ -174,4 +197,5 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     write_json("optim_sgd_golden.json", sgd_cases())
     write_json("optim_adam_golden.json", adam_cases())
+    write_json("optim_adamw_golden.json", adamw_cases())
     write_statedict_fixture()

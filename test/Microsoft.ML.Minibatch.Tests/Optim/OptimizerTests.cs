@@ -70,6 +70,73 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void AdamW_matches_torch_optim_AdamW_on_every_golden_case()
+    {
+        int differing = 0, cases = 0;
+        foreach (OptimGolden c in OptimGolden.Load("optim_adamw_golden.json"))
+        {
+            Parameter[] ps = MakeParameters(c);
+            (double beta1, double beta2) = c.Betas();
+            AdamW adamW = c.Name == "default"
+                ? new AdamW(ps) // PyTorch's defaults, weight decay 0.01 included, must be ours
+                : new AdamW(ps, c.Option("lr", 1e-3), beta1, beta2, c.Option("eps", 1e-8), c.Option("weight_decay", 1e-2), c.Flag("amsgrad"), c.Flag("maximize"));
+            differing += Replay(c, ps, adamW);
+            Assert.AreEqual(10L, adamW.GetParameterStepCount(0), c.Name);
+            Assert.AreEqual(8L, adamW.GetParameterStepCount(2), c.Name);
+            cases++;
+        }
+        Assert.AreEqual(8, cases);
+        Assert.AreEqual(0, differing, "elements differing in any bit from PyTorch");
+    }
+
+    [TestMethod]
+    public void AdamW_decays_the_weights_apart_from_the_gradient()
+    {
+        // Hand-computed: with a zero gradient Adam's moments stay 0, so the only change is p·(1 − lr·wd);
+        // Adam's L2 decay instead feeds wd·p into the moments and moves p by about lr.
+        var p = new Parameter(Tensor.FromArray([2f, -4f], 2)) { Grad = Tensor.FromArray([0f, 0f], 2) };
+        var adamW = new AdamW([p], learningRate: 0.1, weightDecay: 0.5);
+        adamW.Step();
+        CollectionAssert.AreEqual(new[] { 2f * 0.95f, -4f * 0.95f }, p.ToArray());
+
+        var q = new Parameter(Tensor.FromArray([2f, -4f], 2)) { Grad = Tensor.FromArray([0f, 0f], 2) };
+        new Adam([q], learningRate: 0.1, weightDecay: 0.5).Step();
+        Assert.AreEqual(1.9, q.ToArray()[0], 1e-6, "Adam: the first step moves by lr·sign(wd·p)");
+    }
+
+    [TestMethod]
+    public void AdamW_state_dict_resumes_exactly()
+    {
+        OptimGolden c = OptimGolden.Load("optim_adamw_golden.json").Single(g => g.Name == "amsgrad_weight_decay");
+        Parameter[] ps = MakeParameters(c);
+        var first = new AdamW(ps, 0.1, weightDecay: 0.5, amsGrad: true);
+        for (int s = 0; s < 5; s++)
+        {
+            for (int i = 0; i < ps.Length; i++) ps[i].Grad = c.Steps[s].Grads[i] is float[] g ? Tensor.FromArray(g, c.Shapes[i]) : null;
+            first.Step();
+        }
+        var resumed = new AdamW(ps, 0.1, weightDecay: 0.5, amsGrad: true);
+        resumed.LoadStateDict(first.StateDict());
+        for (int s = 5; s < c.Steps.Length; s++)
+        {
+            for (int i = 0; i < ps.Length; i++) ps[i].Grad = c.Steps[s].Grads[i] is float[] g ? Tensor.FromArray(g, c.Shapes[i]) : null;
+            resumed.Step();
+            for (int i = 0; i < ps.Length; i++)
+                CollectionAssert.AreEqual(c.Steps[s].After[i], ps[i].ToArray(), $"step {s} {c.ParamNames[i]}");
+        }
+    }
+
+    [TestMethod]
+    public void AdamW_rejects_what_PyTorch_rejects()
+    {
+        var p = new Parameter(Tensor.FromArray([1f], 1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AdamW([p], weightDecay: -0.01));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AdamW([p], beta1: 1.0));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AdamW([p], epsilon: double.NaN));
+        Assert.AreEqual(0.01, new AdamW([p]).WeightDecay, "PyTorch's default");
+    }
+
+    [TestMethod]
     public void Step_uses_the_gradient_computed_by_Backward()
     {
         // loss = Σ w·x, so dloss/dw = x and one plain step gives w − lr·x.

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.ML.Minibatch.Samples;
+using Microsoft.ML.Minibatch.Samples.Commands;
+
+namespace Microsoft.ML.Minibatch.Tests.Recipes;
+
+/// <summary><c>minibatch train</c> with the training recipes of issue 14 (AdamW, one-cycle, dropout) on MNIST.</summary>
+[TestClass]
+public sealed class RecipeCommandTests
+{
+    private static (int Exit, string Output) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var root = new RootCommand("test");
+        root.Subcommands.Add(TrainCommand.Create(output));
+        int exit = CommandLineHost.Run(root, args);
+        return (exit, output.ToString());
+    }
+
+    private static double ValidAccuracy(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using var json = JsonDocument.Parse(lines[^1]);
+        return json.RootElement.GetProperty("valid_accuracy").GetDouble();
+    }
+
+    [TestMethod]
+    public void Train_with_AdamW_learns_MNIST_in_one_epoch()
+    {
+        var (exit, output) = Run("train", "--epochs", "1", "--optimizer", "adamw", "--lr", "0.002", "--weight-decay", "0.01", "--json");
+        Assert.AreEqual(0, exit, output);
+        Assert.IsGreaterThan(0.9, ValidAccuracy(output));
+    }
+
+    [TestMethod]
+    public void Train_with_one_cycle_learns_MNIST_in_one_epoch()
+    {
+        var (exit, output) = Run("train", "--epochs", "1", "--lr-schedule", "onecycle", "--lr", "0.1", "--momentum", "0.9",
+            "--pct-start", "0.3", "--div", "20", "--div-final", "1000", "--moms", "0.95,0.85,0.95", "--json");
+        Assert.AreEqual(0, exit, output);
+        Assert.IsGreaterThan(0.9, ValidAccuracy(output));
+    }
+
+    [TestMethod]
+    [DataRow("--pct-start", "1")]
+    [DataRow("--div", "0.5")]
+    [DataRow("--div-final", "x")]
+    [DataRow("--moms", "0.9,0.8")]
+    [DataRow("--moms", "0.9,1.2,0.9")]
+    public void Bad_recipe_values_are_usage_errors(string option, string value)
+    {
+        var (exit, output) = Run("train", option, value);
+        Assert.AreEqual(2, exit);
+        Assert.AreEqual("", output);
+    }
+}
