@@ -7,16 +7,13 @@ namespace Microsoft.ML.Minibatch.Optim;
 /// defaults (weight decay 0.01), reproduced to the float32 bit.
 /// </summary>
 /// <remarks>
-/// Per step t of a parameter p with gradient g: first p ·= 1 − lr·<see cref="WeightDecay"/> (the decay is not part of
+/// Per step t of a parameter p with gradient g: first p ·= 1 − lr·<see cref="AdamOptimizer.WeightDecay"/> (the decay is not part of
 /// the gradient, so it never enters the moments); then Adam's update with g unchanged: m = β1·m + (1 − β1)·g;
 /// v = β2·v + (1 − β2)·g²; with AMSGrad v̂ = max(v̂, v) replaces v; p −= (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε).
 /// The decay is multiplied by the current learning rate, so a schedule scales it too, as in PyTorch.
 /// </remarks>
-public sealed class AdamW : Optimizer
+public sealed class AdamW : AdamOptimizer
 {
-    private readonly AdamMoments _moments;
-    private double _beta1;
-
     /// <summary>Creates an AdamW optimizer; defaults and checks follow PyTorch's.</summary>
     /// <param name="parameters">The parameters to update.</param>
     /// <param name="learningRate">Learning rate (PyTorch's <c>lr</c>); finite and ≥ 0.</param>
@@ -30,80 +27,7 @@ public sealed class AdamW : Optimizer
     /// <exception cref="ArgumentException">The parameter list is empty or has duplicates.</exception>
     public AdamW(IEnumerable<Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double epsilon = 1e-8, double weightDecay = 1e-2, bool amsGrad = false, bool maximize = false)
-        : base(parameters, learningRate)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay, amsGrad, maximize, decoupledWeightDecay: true)
     {
-        CheckNonNegative(epsilon, nameof(epsilon), "epsilon value");
-        Adam.CheckBeta(beta1, nameof(beta1), 0);
-        Adam.CheckBeta(beta2, nameof(beta2), 1);
-        CheckNonNegative(weightDecay, nameof(weightDecay), "weight_decay value");
-        _beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
-        AmsGrad = amsGrad;
-        Maximize = maximize;
-        _moments = new AdamMoments(Parameters.Count, amsGrad);
-    }
-
-    /// <summary>
-    /// Decay of the first moment used by the next <see cref="Optimizer.Step"/>, in [0, 1). Schedules such as one-cycle
-    /// change it between steps as they change momentum (PyTorch: <c>param_groups[0]["betas"][0]</c>); the moments are kept.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1).</exception>
-    public double Beta1
-    {
-        get => _beta1;
-        set
-        {
-            Adam.CheckBeta(value, nameof(Beta1), 0);
-            _beta1 = value;
-        }
-    }
-
-    /// <summary>Decay of the second moment.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>Term added to the denominator for numerical stability.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>The decoupled weight decay: each step scales the parameters by 1 − lr·WeightDecay.</summary>
-    public double WeightDecay { get; }
-
-    /// <summary>Whether AMSGrad's running maximum of the second moment is used.</summary>
-    public bool AmsGrad { get; }
-
-    /// <summary>Whether the objective is maximized.</summary>
-    public bool Maximize { get; }
-
-    /// <summary>How many updates <see cref="Optimizer.Parameters"/>[<paramref name="index"/>] has received (it advances only on steps where the parameter had a gradient).</summary>
-    /// <param name="index">The parameter's position in <see cref="Optimizer.Parameters"/>.</param>
-    /// <returns>The parameter's own step count t.</returns>
-    public long GetParameterStepCount(int index)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Parameters.Count);
-        return _moments.StepCount(index);
-    }
-
-    /// <inheritdoc/>
-    private protected override IEnumerable<(string Name, float[] Values)> GetParameterState(int index) => _moments.Get(index);
-
-    /// <inheritdoc/>
-    private protected override void CheckParameterState(int index, IReadOnlyDictionary<string, float[]> state)
-    {
-        RequireStateNames(index, state, _moments.Names);
-        AdamMoments.CheckStep(index, state);
-    }
-
-    /// <inheritdoc/>
-    private protected override void SetParameterState(int index, IReadOnlyDictionary<string, float[]>? state) =>
-        _moments.Set(index, Parameters[index].ElementCount, state);
-
-    /// <inheritdoc/>
-    protected override void Update(int index, Span<float> parameter, ReadOnlySpan<float> gradient)
-    {
-        AdamMoments.State state = _moments.Advance(index, parameter.Length);
-        OptimizerKernels.AdamStep(parameter, gradient, state.ExpAvg, state.ExpAvgSq, state.MaxExpAvgSq, state.Step,
-            LearningRate, Beta1, Beta2, Epsilon, WeightDecay, AmsGrad, Maximize, decoupledWeightDecay: true);
     }
 }

@@ -54,8 +54,7 @@ public sealed class ManagedTrainingStep : TrainingStep
         get => Optimizer switch
         {
             Sgd { Momentum: not 0 } sgd => sgd.Momentum,
-            Adam adam => adam.Beta1,
-            AdamW adamW => adamW.Beta1,
+            AdamOptimizer adam => adam.Beta1,
             _ => null,
         };
         set
@@ -64,8 +63,7 @@ public sealed class ManagedTrainingStep : TrainingStep
             switch (Optimizer)
             {
                 case Sgd { Momentum: not 0 } sgd: sgd.Momentum = momentum; break;
-                case Adam adam: adam.Beta1 = momentum; break;
-                case AdamW adamW: adamW.Beta1 = momentum; break;
+                case AdamOptimizer adam: adam.Beta1 = momentum; break;
                 default: base.Momentum = value; break;
             }
         }
