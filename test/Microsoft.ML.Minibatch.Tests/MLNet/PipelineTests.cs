@@ -98,6 +98,42 @@ public sealed class PipelineTests
         }
     }
 
+    public sealed class SparseRow
+    {
+        [VectorType(4)] public VBuffer<float> Features { get; set; }
+        [KeyType(3)] public uint Label { get; set; }
+    }
+
+    [TestMethod]
+    public void SparseFeatureVectors_TrainAndScoreAsTheirDenseForm()
+    {
+        var ml = new MLContext(seed: 1);
+        var dense = Trainers.TrainerTestData.KeyRows(60, 3);
+        // The same rows with their zeros left out, as ML.NET's sparse vectors hold them.
+        var sparse = dense.Select(r =>
+        {
+            var indices = Enumerable.Range(0, 4).Where(j => r.Features[j] != 0).ToArray();
+            return new SparseRow { Features = new VBuffer<float>(4, indices.Length, indices.Select(j => r.Features[j]).ToArray(), indices), Label = r.Label };
+        }).ToList();
+        foreach (var r in dense) r.Features[1] = 0;
+        foreach (var r in sparse)
+        {
+            var values = r.Features.DenseValues().ToArray();
+            values[1] = 0;
+            var indices = Enumerable.Range(0, 4).Where(j => values[j] != 0).ToArray();
+            r.Features = new VBuffer<float>(4, indices.Length, indices.Select(j => values[j]).ToArray(), indices);
+        }
+        Assert.IsTrue(sparse.All(r => !r.Features.IsDense));
+        var options = Trainers.TrainerTestData.Small(3);
+        var fromDense = ml.MulticlassClassification.Trainers.Minibatch(options).Fit(ml.Data.LoadFromEnumerable(dense));
+        var sparseData = ml.Data.LoadFromEnumerable(sparse);
+        var fromSparse = ml.MulticlassClassification.Trainers.Minibatch(options).Fit(sparseData);
+        Trainers.TrainerTestData.AssertSameWeights(fromDense, fromSparse);
+        var a = EstimatorChecks.Dump(fromDense.Transform(ml.Data.LoadFromEnumerable(dense)), exclude: "Features");
+        var b = EstimatorChecks.Dump(fromDense.Transform(sparseData), exclude: "Features");
+        CollectionAssert.AreEqual(a, b);
+    }
+
     [TestMethod]
     public void LoadIdx_TakesTheClassCountFromTheLabels_OrFromTheCaller()
     {
