@@ -32,6 +32,12 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <summary>The sizes of the hidden layers; empty gives multinomial logistic regression.</summary>
         public int[] HiddenLayers = { 50 };
 
+        /// <summary>The probability with which dropout zeroes each hidden activation during training, in [0, 1); 0 (the
+        /// default) adds no dropout. When not 0 the network is PyTorch's <c>nn.Sequential(Linear, ReLU, Dropout(p), Linear,
+        /// …)</c>, keyed <c>0</c>, <c>3</c>, <c>6</c>, …; the masks come from the seeded generator, so runs stay
+        /// reproducible, and scoring (evaluation mode) has no dropout.</summary>
+        public float DropoutRate;
+
         /// <summary>The number of rows per training batch.</summary>
         public int BatchSize = 64;
 
@@ -142,6 +148,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         for (int i = 0; i < o.HiddenLayers.Length; i++)
             if (o.HiddenLayers[i] <= 0)
                 throw new ArgumentOutOfRangeException(nameof(o.HiddenLayers), o.HiddenLayers[i], $"HiddenLayers[{i}] must be positive.");
+        if (!(o.DropoutRate >= 0 && o.DropoutRate < 1))
+            throw new ArgumentOutOfRangeException(nameof(o.DropoutRate), o.DropoutRate, "DropoutRate must be in [0, 1).");
         if (o.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, "BatchSize must be positive.");
         if (o.NumberOfEpochs < 0)
@@ -311,7 +319,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         int seed = o.Seed ?? _contextSeed;
         o.Seed = seed;
         var generator = new Generator(unchecked((ulong)(long)seed));
-        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator);
+        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator, AsDouble(o.DropoutRate));
         if (o.InitialWeightsPath != null)
             StateDictFile.Load(model, o.InitialWeightsPath);
 

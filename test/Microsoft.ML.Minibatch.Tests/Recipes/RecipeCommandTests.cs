@@ -43,6 +43,28 @@ public sealed class RecipeCommandTests
     }
 
     [TestMethod]
+    public void Train_with_dropout_learns_MNIST_in_one_epoch_and_saves_it()
+    {
+        string model = Path.Combine(Path.GetTempPath(), $"dropout-{Guid.NewGuid():N}.zip");
+        try
+        {
+            var (exit, output) = Run("train", "--epochs", "1", "--hidden", "100", "--dropout", "0.2", "--lr", "0.1", "--momentum", "0.9",
+                "--model", model, "--json");
+            Assert.AreEqual(0, exit, output);
+            Assert.IsGreaterThan(0.9, ValidAccuracy(output));
+            var loaded = MinibatchTransformer.Load(model);
+            Assert.AreEqual(0.2f, loaded.TrainingOptions.DropoutRate);
+            CollectionAssert.AreEqual(new[] { "0.weight", "0.bias", "3.weight", "3.bias" }, loaded.Model.StateDict().Keys.ToArray());
+        }
+        finally
+        {
+            File.Delete(model);
+        }
+    }
+
+    [TestMethod]
+    [DataRow("--dropout", "1")]
+    [DataRow("--dropout", "-0.1")]
     [DataRow("--pct-start", "1")]
     [DataRow("--div", "0.5")]
     [DataRow("--div-final", "x")]
