@@ -63,6 +63,24 @@ public sealed class RecipeCommandTests
     }
 
     [TestMethod]
+    public void Lr_find_sweeps_MNIST_and_suggests_a_rate()
+    {
+        var output = new StringWriter();
+        var root = new RootCommand("test");
+        root.Subcommands.Add(LrFindCommand.Create(output));
+        int exit = CommandLineHost.Run(root, ["lr-find", "--hidden", "100", "--momentum", "0.9", "--num-it", "60", "--json"]);
+        string text = output.ToString();
+        Assert.AreEqual(0, exit, text);
+        StringAssert.Contains(text, "suggested learning rate (fast.ai's valley)");
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using var json = JsonDocument.Parse(lines[^1]);
+        double suggested = json.RootElement.GetProperty("suggested_lr").GetDouble();
+        Assert.IsTrue(suggested > 1e-7 && suggested < 10, $"{suggested}");
+        Assert.IsLessThanOrEqualTo(60, json.RootElement.GetProperty("lrs").GetArrayLength());
+        Assert.AreEqual(2, CommandLineHost.Run(root, ["lr-find", "--num-it", "1"]));
+    }
+
+    [TestMethod]
     [DataRow("--dropout", "1")]
     [DataRow("--dropout", "-0.1")]
     [DataRow("--pct-start", "1")]
