@@ -154,6 +154,7 @@ public sealed class DropoutTrainerTests
         double worst = 0;
         for (int i = 0; i < ours.Length; i++) worst = Math.Max(worst, Math.Abs(ours[i] - theirs[i]));
         Assert.IsLessThanOrEqualTo(1e-5, worst, "ML.NET's ApplyOnnxModel chain scores as we do");
+        Console.WriteLine($"ML.NET's loaded chain vs our scores: largest difference {worst:G3}");
 
         string onnx = Path.Combine(Path.GetTempPath(), $"dropout-{Guid.NewGuid():N}.onnx");
         try
@@ -166,6 +167,7 @@ public sealed class DropoutTrainerTests
             using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Features", input)]);
             var score = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
             for (int i = 0; i < ours.Length; i++) Assert.AreEqual(ours[i], score[i], 1e-5f, $"ONNX score {i}");
+            Console.WriteLine($"ONNX Runtime vs our scores: largest difference {ours.Zip(score).Max(p => Math.Abs(p.First - p.Second)):G3}");
         }
         finally
         {
@@ -206,6 +208,7 @@ public sealed class DropoutTrainerTests
             var theirs = JsonSerializer.Deserialize<float[]>(stdout)!;
             Assert.HasCount(ours.Length, theirs);
             for (int i = 0; i < ours.Length; i++) Assert.AreEqual(theirs[i], ours[i], 1e-6f, $"output {i}");
+            Console.WriteLine($"PyTorch eval outputs vs ours: largest difference {ours.Zip(theirs).Max(p => Math.Abs(p.First - p.Second)):G3}");
         }
         finally
         {

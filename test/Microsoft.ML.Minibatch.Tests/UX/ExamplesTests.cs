@@ -86,6 +86,7 @@ public sealed class ExamplesTests
             var theirs = System.Text.Json.JsonSerializer.Deserialize<float[]>(stdout)!;
             Assert.HasCount(ours.Length, theirs);
             for (int i = 0; i < ours.Length; i++) Assert.AreEqual(theirs[i], ours[i], 1e-5f, $"output {i}");
+            Console.WriteLine($"PyTorch SequentialModel outputs vs ours: largest difference {ours.Zip(theirs).Max(p => Math.Abs(p.First - p.Second)):G3}");
         }
         finally
         {
