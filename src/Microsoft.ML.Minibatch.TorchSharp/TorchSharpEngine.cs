@@ -5,7 +5,7 @@ namespace Microsoft.ML.Minibatch.TorchSharp;
 
 /// <summary>
 /// Trains <see cref="MinibatchTrainer"/>'s network on libtorch through TorchSharp: a <c>torch.nn.Sequential</c> of
-/// <c>Linear</c> and <c>ReLU</c> with PyTorch's keys, <c>torch.optim.SGD</c> or <c>Adam</c>, and
+/// <c>Linear</c>, <c>ReLU</c> (and <c>Dropout</c>) with PyTorch's keys, <c>torch.optim.SGD</c>, <c>Adam</c> or <c>AdamW</c>, and
 /// <c>cross_entropy</c>, starting from the trainer's initial weights (which equal <c>torch.manual_seed(s)</c>'s) and
 /// fed the trainer's own batches. Set <c>Options.Engine = new TorchSharpEngine()</c>.
 /// </summary>

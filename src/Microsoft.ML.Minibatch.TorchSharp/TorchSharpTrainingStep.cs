@@ -1,6 +1,7 @@
 using Microsoft.ML.Minibatch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using OurDropout = Microsoft.ML.Minibatch.NN.Dropout;
 using OurLinear = Microsoft.ML.Minibatch.NN.Linear;
 using OurModule = Microsoft.ML.Minibatch.NN.Module;
 using OurParameter = Microsoft.ML.Minibatch.NN.Parameter;
@@ -36,10 +37,16 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
             {
                 OurLinear l => (key, nn.Linear(l.InFeatures, l.OutFeatures, hasBias: l.Bias is not null)),
                 OurReLU => (key, nn.ReLU()),
-                var other => throw new ArgumentException($"The TorchSharp engine trains Linear and ReLU layers; layer {i} is {other.GetType().Name}.", nameof(model)),
+                // Its masks come from libtorch's generator (torch.manual_seed), not from ours.
+                OurDropout d => (key, nn.Dropout(d.P)),
+                var other => throw new ArgumentException($"The TorchSharp engine trains Linear, ReLU and Dropout layers; layer {i} is {other.GetType().Name}.", nameof(model)),
             });
         }
         _net = nn.Sequential(layers);
+        // libtorch draws the dropout masks from its global generator: seed it from ours (one draw, only when there is
+        // dropout), so that a seeded run on this engine is reproducible too — though its masks are not ours.
+        var dropout = Enumerable.Range(0, model.Count).Select(i => model[i]).OfType<OurDropout>().FirstOrDefault();
+        if (dropout is not null) torch.manual_seed((long)(dropout.Generator.NextUInt64() >> 1));
         var theirs = _net.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         _parameters = model.NamedParameters().Select(p => (p.Parameter, theirs[p.Name])).ToList();
         CopyWeightsFromModel();

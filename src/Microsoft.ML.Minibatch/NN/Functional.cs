@@ -53,7 +53,8 @@ public static class Functional
         generator ??= Generator.Default;
         double keep = 1 - p;
         float scale = 1f / (float)keep;
-        var noise = Tensor.ZerosLike(input);
+        // The mask is an operation's buffer like any other: from the active TensorArena when training in one.
+        var noise = Tensor.Empty(input.GetShape());
         Span<float> mask = noise.AsSpan();
         for (int i = 0; i < mask.Length; i++)
             mask[i] = generator.NextDouble() < keep ? scale : 0f;

@@ -46,7 +46,8 @@ internal static class OnnxMlp
     private const long MlOpset = 2;
 
     /// <summary>Serialises <paramref name="model"/> as an ONNX model.</summary>
-    /// <param name="model">The network: <c>Linear</c>, then any number of <c>ReLU, Linear</c> pairs.</param>
+    /// <param name="model">The network: <c>Linear</c>, then any number of <c>ReLU, Linear</c> pairs or <c>ReLU, Dropout, Linear</c>
+    /// triples (no node is written for a Dropout: inference is evaluation mode).</param>
     /// <param name="layout">Whether the graph takes one example or a batch.</param>
     /// <param name="inputName">The graph input's name (for ML.NET, the feature column's name).</param>
     /// <param name="slotNames">Names of the K classes, given to ML.NET's <c>Score</c> column as slot names; or null.</param>
@@ -63,7 +64,7 @@ internal static class OnnxMlp
         ArgumentException.ThrowIfNullOrEmpty(inputName);
         ArgumentNullException.ThrowIfNull(metadata);
         if (!Enum.IsDefined(layout)) throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
-        var layers = model.NamedChildren().ToList();
+        var layers = WithoutDropout(model.NamedChildren().ToList());
         var (featureCount, classCount) = Validate(layers);
         var stateDict = model.StateDict();
         if (slotNames is not null && slotNames.Count != classCount)
@@ -144,6 +145,11 @@ internal static class OnnxMlp
         if (initializers is null || input is null) throw reader.Fail("no graph");
         return new OnnxMlpContents(input.Value.Layout, input.Value.Name, input.Value.Features, metadata, initializers, producerVersion ?? "");
     }
+
+    /// <summary>The layers the graph computes: a Dropout right after a ReLU is left out, as inference runs in evaluation
+    /// mode where it is the identity (the remaining layers keep their names, so the initializers keep the state-dict keys).</summary>
+    private static List<(string Name, Module Module)> WithoutDropout(List<(string Name, Module Module)> layers) =>
+        layers.Where((layer, i) => !(layer.Module is Dropout && i > 0 && layers[i - 1].Module is ReLU)).ToList();
 
     private static (int Features, int Classes) Validate(List<(string Name, Module Module)> layers)
     {

@@ -32,6 +32,12 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <summary>The sizes of the hidden layers; empty gives multinomial logistic regression.</summary>
         public int[] HiddenLayers = { 50 };
 
+        /// <summary>The probability with which dropout zeroes each hidden activation during training, in [0, 1); 0 (the
+        /// default) adds no dropout. When not 0 the network is PyTorch's <c>nn.Sequential(Linear, ReLU, Dropout(p), Linear,
+        /// …)</c>, keyed <c>0</c>, <c>3</c>, <c>6</c>, …; the masks come from the seeded generator, so runs stay
+        /// reproducible, and scoring (evaluation mode) has no dropout.</summary>
+        public float DropoutRate;
+
         /// <summary>The number of rows per training batch.</summary>
         public int BatchSize = 64;
 
@@ -142,6 +148,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         for (int i = 0; i < o.HiddenLayers.Length; i++)
             if (o.HiddenLayers[i] <= 0)
                 throw new ArgumentOutOfRangeException(nameof(o.HiddenLayers), o.HiddenLayers[i], $"HiddenLayers[{i}] must be positive.");
+        if (!(o.DropoutRate >= 0 && o.DropoutRate < 1))
+            throw new ArgumentOutOfRangeException(nameof(o.DropoutRate), o.DropoutRate, "DropoutRate must be in [0, 1).");
         if (o.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, "BatchSize must be positive.");
         if (o.NumberOfEpochs < 0)
@@ -209,6 +217,45 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// <exception cref="OperationCanceledException">The options' token was cancelled.</exception>
     public MinibatchTransformer Fit(IDataView input)
     {
+        var rows = Prepare(input);
+        return Train(rows.Options, rows.Train, rows.Valid, rows.Dimension, rows.Classes, rows.KeyValues);
+    }
+
+    /// <summary>
+    /// fast.ai's learning-rate finder (<c>lr_find</c>) on this trainer's network and options: the initial network of
+    /// <see cref="Fit(IDataView)"/> (same seed, architecture, optimizer, momentum, weight decay, dropout) trained batch
+    /// after batch at exponentially growing rates; see <see cref="LearningRateFinder"/>. Nothing is kept: the weights are
+    /// restored and the network discarded. The options' learning rate and schedule are not used.
+    /// </summary>
+    /// <param name="input">The training rows.</param>
+    /// <param name="settings">The sweep; fast.ai's defaults (1e-7 to 10 over up to 100 batches) when null.</param>
+    /// <returns>The rates, smoothed losses and the suggested rate.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option, a setting or the input schema is invalid.</exception>
+    public LearningRateFinderResult FindLearningRate(IDataView input, LearningRateFinderSettings? settings = null)
+    {
+        (settings ??= new LearningRateFinderSettings()).Validate();
+        var rows = Prepare(input);
+        return Sweep(rows.Options, rows.Train, rows.Dimension, rows.Classes, settings);
+    }
+
+    /// <summary><see cref="FindLearningRate(IDataView, LearningRateFinderSettings?)"/> on the engine room's datasets, as
+    /// <see cref="Fit(Dataset, Dataset?, IReadOnlyList{string})"/> takes them.</summary>
+    /// <param name="train">The training rows.</param>
+    /// <param name="classNames">One name per class (K = their count).</param>
+    /// <param name="settings">The sweep; fast.ai's defaults when null.</param>
+    /// <returns>The rates, smoothed losses and the suggested rate.</returns>
+    public LearningRateFinderResult FindLearningRate(Dataset train, IReadOnlyList<string> classNames, LearningRateFinderSettings? settings = null)
+    {
+        (settings ??= new LearningRateFinderSettings()).Validate();
+        var rows = Prepare(train, null, classNames);
+        return Sweep(rows.Options, rows.Train, rows.Dimension, rows.Classes, settings);
+    }
+
+    /// <summary>The checked options and rows both <c>Fit</c>s and both finders start from.</summary>
+    private sealed record PreparedRows(Options Options, Dataset Train, Dataset? Valid, int Dimension, int Classes, LabelKeyValues KeyValues);
+
+    private PreparedRows Prepare(IDataView input)
+    {
         ArgumentNullException.ThrowIfNull(input);
         var o = _options.Clone();
         Validate(o);
@@ -236,7 +283,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
         if (o.ValidationSet != null)
             valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
-        return Train(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues);
+        return new PreparedRows(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues);
     }
 
     /// <summary>
@@ -252,6 +299,12 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// <exception cref="ArgumentException">The sets are empty or disagree in width, a label is outside 0 … K−1, or a
     /// feature is not finite.</exception>
     public MinibatchTransformer Fit(Dataset train, Dataset? valid, IReadOnlyList<string> classNames)
+    {
+        var rows = Prepare(train, valid, classNames);
+        return Train(rows.Options, rows.Train, rows.Valid, rows.Dimension, rows.Classes, rows.KeyValues);
+    }
+
+    private PreparedRows Prepare(Dataset train, Dataset? valid, IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(classNames);
@@ -273,7 +326,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         var keyValues = new LabelKeyValues(new VectorDataViewType(TextDataViewType.Instance, names.Length),
             new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
         o.FeatureColumnName = "Features";
-        return Train(o, train, valid, train.FeatureCount, names.Length, keyValues);
+        return new PreparedRows(o, train, valid, train.FeatureCount, names.Length, keyValues);
     }
 
     /// <summary>Checks every label and feature of a dataset once, a chunk of rows at a time, before any training.</summary>
@@ -302,6 +355,23 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         }
     }
 
+    /// <summary>What both finders share once the rows are checked: the initial network of <see cref="Train"/>, its engine
+    /// step at the sweep's first rate and the training loader, then the sweep.</summary>
+    private LearningRateFinderResult Sweep(Options o, Dataset train, int dimension, int classes, LearningRateFinderSettings settings)
+    {
+        int seed = o.Seed ?? _contextSeed;
+        var generator = new Generator(unchecked((ulong)(long)seed));
+        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator, AsDouble(o.DropoutRate));
+        if (o.InitialWeightsPath != null)
+            StateDictFile.Load(model, o.InitialWeightsPath);
+        using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, settings.StartLearningRate,
+            o.Optimizer == OptimizerKind.Sgd ? AsDouble(o.Momentum) : 0, AsDouble(o.WeightDecay)));
+        Sampler sampler = o.Sampler == SamplerKind.Random ? new RandomSampler(train, generator: generator) : new SequentialSampler(train);
+        bool dropLast = o.DropLast && train.Count >= o.BatchSize;
+        var loader = new DataLoader(train, o.BatchSize, sampler: sampler, dropLast: dropLast, generator: generator);
+        return LearningRateFinder.Run(step, loader, settings, o.CancellationToken);
+    }
+
     /// <summary>What both <c>Fit</c>s share once the rows are checked: initialise, train on the engine, wrap.</summary>
     private MinibatchTransformer Train(Options o, Dataset train, Dataset? valid, int dimension, int classes, LabelKeyValues keyValues)
     {
@@ -311,7 +381,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         int seed = o.Seed ?? _contextSeed;
         o.Seed = seed;
         var generator = new Generator(unchecked((ulong)(long)seed));
-        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator);
+        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator, AsDouble(o.DropoutRate));
         if (o.InitialWeightsPath != null)
             StateDictFile.Load(model, o.InitialWeightsPath);
 

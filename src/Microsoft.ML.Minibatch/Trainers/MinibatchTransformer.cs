@@ -63,12 +63,15 @@ public sealed class MinibatchTransformer : ITransformer
     {
         ArgumentNullException.ThrowIfNull(model);
         var scorer = new MlpScorer(model);
-        var linears = Enumerable.Range(0, model.Count).Select(i => model[i]).OfType<Linear>().ToList();
-        var hidden = linears.Take(linears.Count - 1).Select(l => l.OutFeatures).ToArray();
-        var expected = MinibatchNetwork.ExpectedShapes(scorer.InputSize, hidden, scorer.OutputSize);
+        const string expectedLayout = "The model must be Linear layers with ReLU (keyed 0, 2, 4, …) or ReLU and one Dropout rate below 1 "
+            + "(keyed 0, 3, 6, …) between them, each Linear with a bias.";
+        var layout = MinibatchNetwork.Describe(model);
+        if (layout is not var (hidden, dropout) || dropout >= 1)
+            throw new ArgumentException(expectedLayout, nameof(model));
+        var expected = MinibatchNetwork.ExpectedShapes(scorer.InputSize, hidden, scorer.OutputSize, dropout != 0);
         var actual = model.StateDict();
         if (actual.Count != expected.Count || expected.Any(e => !actual.TryGetValue(e.Key, out var t) || !t.Shape.SequenceEqual(e.Shape)))
-            throw new ArgumentException("The model must be Linear layers with ReLU between them, keyed 0, 2, 4, … and each with a bias.", nameof(model));
+            throw new ArgumentException(expectedLayout, nameof(model));
         if (!MinibatchNetwork.AllFinite(model))
             throw new ArgumentException("The model's weights are not all finite.", nameof(model));
         var keyValues = LabelKeyValues.None;
@@ -82,6 +85,7 @@ public sealed class MinibatchTransformer : ITransformer
         }
         var o = options?.Clone() ?? new MinibatchTrainer.Options();
         o.HiddenLayers = hidden;
+        o.DropoutRate = (float)dropout;
         o.ValidationSet = null;
         o.EpochCompleted = null;
         o.Callbacks = null;

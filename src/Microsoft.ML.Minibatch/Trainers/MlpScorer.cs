@@ -4,7 +4,7 @@ using Microsoft.ML.Minibatch.Tensors;
 namespace Microsoft.ML.Minibatch;
 
 /// <summary>
-/// Inference for a Sequential of Linear and ReLU layers straight on the parameters' storage: per layer one GEMM
+/// Inference for a Sequential of Linear and ReLU layers (and Dropout, the identity at inference) straight on the parameters' storage: per layer one GEMM
 /// over the whole batch (x·Wᵀ), the bias, ReLU in place, then a softmax per row. No autograd graph is built and
 /// nothing is shared between calls except the read-only weights, so any number of threads may score at once, each
 /// with its own <see cref="Scratch"/>.
@@ -26,6 +26,8 @@ internal sealed class MlpScorer
                 case ReLU when steps.Count > 0 && !steps[^1].Relu:
                     steps[^1] = steps[^1] with { Relu = true };
                     break;
+                case Dropout when steps.Count > 0:
+                    break; // Inference is evaluation mode, where dropout passes its input through.
                 default:
                     throw new ArgumentException($"Layer {i} ({model[i].GetType().Name}) is not supported for scoring; expected Linear and ReLU layers.", nameof(model));
             }

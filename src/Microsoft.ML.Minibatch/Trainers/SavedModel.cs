@@ -30,6 +30,7 @@ internal sealed class SavedModel
     public int InputSize { get; set; }
     public int ClassCount { get; set; }
     public int[] HiddenLayers { get; set; } = Array.Empty<int>();
+    public float DropoutRate { get; set; }
     public int BatchSize { get; set; }
     public int NumberOfEpochs { get; set; }
     public float LearningRate { get; set; }
@@ -75,6 +76,7 @@ internal sealed class SavedModel
             InputSize = model.InputSize,
             ClassCount = model.ClassCount,
             HiddenLayers = o.HiddenLayers,
+            DropoutRate = o.DropoutRate,
             BatchSize = o.BatchSize,
             NumberOfEpochs = o.NumberOfEpochs,
             LearningRate = o.LearningRate,
@@ -121,6 +123,7 @@ internal sealed class SavedModel
         FeatureColumnName = FeatureColumnName,
         LabelColumnName = LabelColumnName,
         HiddenLayers = HiddenLayers,
+        DropoutRate = DropoutRate,
         BatchSize = BatchSize,
         NumberOfEpochs = NumberOfEpochs,
         LearningRate = LearningRate,

@@ -65,7 +65,7 @@ internal static class SavedNetwork
         }
 
         var weights = contents.Initializers;
-        var expected = MinibatchNetwork.ExpectedShapes(saved.InputSize, saved.HiddenLayers, saved.ClassCount);
+        var expected = MinibatchNetwork.ExpectedShapes(saved.InputSize, saved.HiddenLayers, saved.ClassCount, saved.DropoutRate != 0);
         foreach (var (key, shape) in expected)
         {
             if (!weights.TryGetValue(key, out var tensor))
@@ -75,7 +75,9 @@ internal static class SavedNetwork
             foreach (var v in tensor.AsSpan())
                 if (!float.IsFinite(v)) throw Error($"the ONNX model holds a non-finite value in '{key}'");
         }
-        var model = MinibatchNetwork.Create(saved.InputSize, saved.HiddenLayers, saved.ClassCount, new Generator(0));
+        // Dropout rebuilt with the saved rate, so the keys are the trained ones; the transformer keeps the network in evaluation mode.
+        var model = MinibatchNetwork.Create(saved.InputSize, saved.HiddenLayers, saved.ClassCount, new Generator(0),
+            double.Parse(saved.DropoutRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture));
         model.LoadStateDict(expected.ToDictionary(e => e.Key, e => weights[e.Key]));
         if (!string.Equals(SavedModel.WeightsHash(model), saved.WeightsSha256, StringComparison.OrdinalIgnoreCase))
             throw Error("the weights' SHA-256 differs from the one saved with them: the file was changed or damaged");

@@ -18,6 +18,8 @@ internal static class ExampleCommand
             () => PlainObjectsPipeline.Run()),
         ("engine-loop", "The lesson's PyTorch-style loop on the engine: Sequential, DataLoaders, a hand-written epoch, FitLoop.",
             () => EngineLoop.Run()),
+        ("module-list", "The lesson's home-grown SequentialModel on a ModuleList: one MNIST epoch, its state dict saved for PyTorch.",
+            () => HomeGrownSequential.Run(Path.Combine(Path.GetTempPath(), "minibatch-example-sequential-model.bin"))),
         ("csv", "A CSV file through LoadFromTextFile, MapValueToKey and NormalizeMinMax: Minibatch beside LbfgsMaximumEntropy (MNIST written as CSV).",
             RunCsv),
     ];

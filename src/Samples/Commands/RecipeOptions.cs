@@ -6,10 +6,11 @@ namespace Microsoft.ML.Minibatch.Samples.Commands;
 // ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
 using Command = System.CommandLine.Command;
 
-/// <summary>The training-recipe options of <c>minibatch train</c> (one-cycle's parameters), kept apart from the
+/// <summary>The training-recipe options of <c>minibatch train</c> (dropout, one-cycle's parameters), kept apart from the
 /// command's other options: they are added to the command and read back as one <see cref="RecipeSettings"/>.</summary>
 internal sealed class RecipeOptions
 {
+    private readonly Option<double> _dropout = new("--dropout") { Description = "Dropout probability after each hidden ReLU (nn.Dropout(p)), in [0, 1); 0 for none.", DefaultValueFactory = _ => 0.0, HelpName = "p" };
     private readonly Option<double> _pctStart = new("--pct-start") { Description = "One-cycle: fraction of the batches spent warming up (fast.ai's pct_start).", DefaultValueFactory = _ => 0.25 };
     private readonly Option<double> _div = new("--div") { Description = "One-cycle: the first learning rate is --lr / this (fast.ai's div).", DefaultValueFactory = _ => 25.0 };
     private readonly Option<double> _divFinal = new("--div-final") { Description = "One-cycle: the last learning rate is --lr / this (fast.ai's div_final).", DefaultValueFactory = _ => 1e5 };
@@ -19,11 +20,12 @@ internal sealed class RecipeOptions
     public static RecipeOptions AddTo(Command command)
     {
         var o = new RecipeOptions();
+        Check(o._dropout, v => v >= 0 && v < 1, "--dropout must be in [0, 1)");
         Check(o._pctStart, v => v > 0 && v < 1, "--pct-start must be in (0, 1)");
         Check(o._div, v => double.IsFinite(v) && v >= 1, "--div must be a number ≥ 1");
         Check(o._divFinal, v => double.IsFinite(v) && v >= 1, "--div-final must be a number ≥ 1");
         Check(o._moms, v => TryParseMoms(v, out _), "--moms must be three numbers in [0, 1), e.g. 0.95,0.85,0.95");
-        foreach (var option in new Option[] { o._pctStart, o._div, o._divFinal, o._moms }) command.Options.Add(option);
+        foreach (var option in new Option[] { o._dropout, o._pctStart, o._div, o._divFinal, o._moms }) command.Options.Add(option);
         return o;
     }
 
@@ -31,7 +33,7 @@ internal sealed class RecipeOptions
     public RecipeSettings Read(ParseResult parse)
     {
         TryParseMoms(parse.GetValue(_moms), out var moms);
-        return new RecipeSettings(parse.GetValue(_pctStart), parse.GetValue(_div), parse.GetValue(_divFinal), moms);
+        return new RecipeSettings(parse.GetValue(_dropout), parse.GetValue(_pctStart), parse.GetValue(_div), parse.GetValue(_divFinal), moms);
     }
 
     internal static bool TryParseMoms(string? text, out float[] moms)
@@ -65,18 +67,20 @@ internal sealed class RecipeOptions
 }
 
 /// <summary>The recipe settings of one run.</summary>
+/// <param name="Dropout">The dropout probability after each hidden ReLU.</param>
 /// <param name="PctStart">One-cycle's warm-up fraction.</param>
 /// <param name="Div">One-cycle's first-rate divisor.</param>
 /// <param name="DivFinal">One-cycle's last-rate divisor.</param>
 /// <param name="Moms">One-cycle's momentums at start, peak and end.</param>
-internal sealed record RecipeSettings(double PctStart, double Div, double DivFinal, float[] Moms)
+internal sealed record RecipeSettings(double Dropout, double PctStart, double Div, double DivFinal, float[] Moms)
 {
-    /// <summary>fast.ai's defaults.</summary>
-    public static RecipeSettings Default { get; } = new(0.25, 25, 1e5, [0.95f, 0.85f, 0.95f]);
+    /// <summary>No dropout; fast.ai's one-cycle defaults.</summary>
+    public static RecipeSettings Default { get; } = new(0, 0.25, 25, 1e5, [0.95f, 0.85f, 0.95f]);
 
     /// <summary>Sets these values on <paramref name="options"/> and returns it.</summary>
     public MinibatchTrainer.Options ApplyTo(MinibatchTrainer.Options options)
     {
+        options.DropoutRate = (float)Dropout;
         options.OneCyclePctStart = (float)PctStart;
         options.OneCycleDiv = (float)Div;
         options.OneCycleDivFinal = (float)DivFinal;

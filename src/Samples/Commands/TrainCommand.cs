@@ -51,9 +51,14 @@ internal static class TrainCommand
         public RecipeSettings Recipe { get; init; } = RecipeSettings.Default;
     }
 
-    public static Command Create(TextWriter? output = null)
+    public static Command Create(TextWriter? output = null) =>
+        AddTrainOptions(new Command("train", "Train an MLP on MNIST with minibatch SGD and print one line per epoch."),
+            (settings, _) => Run(settings, output ?? Console.Out));
+
+    /// <summary>Adds the options of <c>train</c> to <paramref name="command"/> (also used by <c>lr-find</c>) and runs
+    /// <paramref name="action"/> with them parsed and checked.</summary>
+    internal static Command AddTrainOptions(Command command, Func<Settings, ParseResult, int> action)
     {
-        var command = new Command("train", "Train an MLP on MNIST with minibatch SGD and print one line per epoch.");
         var data = new Option<string?>("--data") { Description = "A directory of IDX files under MNIST's names (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist, fetched if missing), or a CSV/TSV file." };
         var classes = new Option<int?>("--classes") { Description = "IDX data: the number of classes K (default: the largest label + 1).", HelpName = "K" };
         var csv = new CsvCommandOptions(training: true);
@@ -105,7 +110,7 @@ internal static class TrainCommand
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
                   Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)!,
                   ClassCount = parse.GetValue(classes), Csv = csv.Read(parse), Recipe = recipe.Read(parse) };
-            return Run(settings, output ?? Console.Out);
+            return action(settings, parse);
         });
         return command;
     }
@@ -159,18 +164,12 @@ internal static class TrainCommand
         var profile = new PhaseRecorder();
         // The same trainer a library user calls: on IDX images kept as bytes (a quarter of the memory of floats), or on
         // the CSV file's rows after ML.NET's transforms.
-        var trainer = ml.MulticlassClassification.Trainers.Minibatch(s.Recipe.ApplyTo(new MinibatchTrainer.Options
-        {
-            HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
-            Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
-            Optimizer = Enum.Parse<OptimizerKind>(s.Optimizer, ignoreCase: true),
-            Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
-            Seed = (int)s.Seed, InitialWeightsPath = s.InitPath, ValidationSet = table?.Valid,
-            Engine = s.Engine == "torchsharp" ? new TorchSharpEngine(s.Threads) : ManagedEngine.Instance,
-            // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
-            Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile],
-            CancellationToken = cancel.Token,
-        }));
+        var options = TrainerOptions(s);
+        options.ValidationSet = table?.Valid;
+        // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
+        options.Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile];
+        options.CancellationToken = cancel.Token;
+        var trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -225,6 +224,17 @@ internal static class TrainCommand
         output.Flush();
         return 0;
     }
+
+    /// <summary>The trainer's options for these settings (no validation set, callbacks or token).</summary>
+    internal static MinibatchTrainer.Options TrainerOptions(Settings s) => s.Recipe.ApplyTo(new MinibatchTrainer.Options
+    {
+        HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
+        Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
+        Optimizer = Enum.Parse<OptimizerKind>(s.Optimizer, ignoreCase: true),
+        Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
+        Seed = (int)s.Seed, InitialWeightsPath = s.InitPath,
+        Engine = s.Engine == "torchsharp" ? new TorchSharpEngine(s.Threads) : ManagedEngine.Instance,
+    });
 
     /// <summary>
     /// Ensures the IDX data set in <paramref name="directory"/> (fetching MNIST if absent) and returns the training and

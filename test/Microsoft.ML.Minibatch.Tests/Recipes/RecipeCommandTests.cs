@@ -43,6 +43,46 @@ public sealed class RecipeCommandTests
     }
 
     [TestMethod]
+    public void Train_with_dropout_learns_MNIST_in_one_epoch_and_saves_it()
+    {
+        string model = Path.Combine(Path.GetTempPath(), $"dropout-{Guid.NewGuid():N}.zip");
+        try
+        {
+            var (exit, output) = Run("train", "--epochs", "1", "--hidden", "100", "--dropout", "0.2", "--lr", "0.1", "--momentum", "0.9",
+                "--model", model, "--json");
+            Assert.AreEqual(0, exit, output);
+            Assert.IsGreaterThan(0.9, ValidAccuracy(output));
+            var loaded = MinibatchTransformer.Load(model);
+            Assert.AreEqual(0.2f, loaded.TrainingOptions.DropoutRate);
+            CollectionAssert.AreEqual(new[] { "0.weight", "0.bias", "3.weight", "3.bias" }, loaded.Model.StateDict().Keys.ToArray());
+        }
+        finally
+        {
+            File.Delete(model);
+        }
+    }
+
+    [TestMethod]
+    public void Lr_find_sweeps_MNIST_and_suggests_a_rate()
+    {
+        var output = new StringWriter();
+        var root = new RootCommand("test");
+        root.Subcommands.Add(LrFindCommand.Create(output));
+        int exit = CommandLineHost.Run(root, ["lr-find", "--hidden", "100", "--momentum", "0.9", "--num-it", "60", "--json"]);
+        string text = output.ToString();
+        Assert.AreEqual(0, exit, text);
+        StringAssert.Contains(text, "suggested learning rate (fast.ai's valley)");
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using var json = JsonDocument.Parse(lines[^1]);
+        double suggested = json.RootElement.GetProperty("suggested_lr").GetDouble();
+        Assert.IsTrue(suggested > 1e-7 && suggested < 10, $"{suggested}");
+        Assert.IsLessThanOrEqualTo(60, json.RootElement.GetProperty("lrs").GetArrayLength());
+        Assert.AreEqual(2, CommandLineHost.Run(root, ["lr-find", "--num-it", "1"]));
+    }
+
+    [TestMethod]
+    [DataRow("--dropout", "1")]
+    [DataRow("--dropout", "-0.1")]
     [DataRow("--pct-start", "1")]
     [DataRow("--div", "0.5")]
     [DataRow("--div-final", "x")]

@@ -43,6 +43,58 @@ public sealed class ExamplesTests
     }
 
     [TestMethod]
+    public void HomeGrownSequential_SavesAStateDictThatTheSameModelInPyTorchLoads_WithTheSameOutputs()
+    {
+        const string python = "/usr/bin/python3";
+        string weights = Path.Combine(Path.GetTempPath(), $"sequential-model-{Guid.NewGuid():N}.bin");
+        try
+        {
+            var model = HomeGrownSequential.Run(weightsPath: weights);
+            CollectionAssert.AreEqual(new[] { "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias" }, model.StateDict().Keys.ToArray());
+            if (!File.Exists(python))
+            {
+                Assert.Inconclusive("No /usr/bin/python3 to load the file in PyTorch.");
+                return;
+            }
+            var valid = Minibatch.Data.Mnist.Load(Minibatch.Data.MnistSplit.Valid);
+            const int rows = 200;
+            float[] ours;
+            using (Minibatch.Tensors.Autograd.NoGrad())
+                ours = model.Forward(Minibatch.Tensors.Tensor.FromArray(valid.Features.AsSpan(0, rows * 784).ToArray(), rows, 784)).ToArray();
+
+            // The lesson's class, in PyTorch; the images go over as the float32 pixels our engine used.
+            string pixels = Path.ChangeExtension(weights, ".f32");
+            File.WriteAllBytes(pixels, System.Runtime.InteropServices.MemoryMarshal.AsBytes(valid.Features.AsSpan(0, rows * 784)).ToArray());
+            string script = string.Join('\n',
+                "import sys, json, numpy, torch",
+                "from torch import nn",
+                "sys.path.insert(0, sys.argv[1])",
+                "from optim_torchsharp_format import load_state_dict",
+                "class SequentialModel(nn.Module):",
+                "    def __init__(self, layers):",
+                "        super().__init__()",
+                "        self.layers = nn.ModuleList(layers)",
+                "    def __call__(self, x):",
+                "        for l in self.layers: x = l(x)",
+                "        return x",
+                "model = SequentialModel([nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10)])",
+                "model.load_state_dict(load_state_dict(sys.argv[2]))",
+                "x = torch.from_numpy(numpy.fromfile(sys.argv[3], dtype='<f4').reshape(-1, 784))",
+                "with torch.no_grad(): print(json.dumps([float(v) for v in model(x).flatten()]))");
+            string stdout = Recipes.DropoutTrainerTests.RunPython(python, script, Path.Combine(AppContext.BaseDirectory, "Fixtures"), weights, pixels);
+            File.Delete(pixels);
+            var theirs = System.Text.Json.JsonSerializer.Deserialize<float[]>(stdout)!;
+            Assert.HasCount(ours.Length, theirs);
+            for (int i = 0; i < ours.Length; i++) Assert.AreEqual(theirs[i], ours[i], 1e-5f, $"output {i}");
+            Console.WriteLine($"PyTorch SequentialModel outputs vs ours: largest difference {ours.Zip(theirs).Max(p => Math.Abs(p.First - p.Second)):G3}");
+        }
+        finally
+        {
+            File.Delete(weights);
+        }
+    }
+
+    [TestMethod]
     public void CsvBesideLbfgs_LoadFromTextFile_MatchesOrBeatsMlNetsOwnTrainer()
     {
         var directory = Directory.CreateTempSubdirectory("minibatch-csv-");
@@ -72,7 +124,7 @@ public sealed class ExamplesTests
     {
         string readme = File.ReadAllText(RepositoryFiles.Path("README.md")).ReplaceLineEndings("\n");
         var blocks = Regex.Matches(readme, @"<!-- example: (?<path>[^ ]+) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
-        Assert.AreEqual(4, blocks.Count, "README.md must quote the four examples after <!-- example: PATH --> markers.");
+        Assert.AreEqual(5, blocks.Count, "README.md must quote the five examples after <!-- example: PATH --> markers.");
         foreach (Match block in blocks)
         {
             string path = block.Groups["path"].Value;

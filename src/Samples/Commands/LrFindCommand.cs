@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.Minibatch.Samples.Tabular;
+using Microsoft.ML.Minibatch.Tensors;
+using Microsoft.ML.Minibatch.Training;
+
+namespace Microsoft.ML.Minibatch.Samples.Commands;
+
+// ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
+using Command = System.CommandLine.Command;
+
+/// <summary>`minibatch lr-find [train options]`: fast.ai's learning-rate finder on the network `train` would fit.</summary>
+internal static class LrFindCommand
+{
+    public static Command Create(TextWriter? output = null)
+    {
+        var command = new Command("lr-find", "Sweep the learning rate exponentially over up to --num-it batches (fast.ai's lr_find), draw the smoothed loss and suggest a rate; takes train's options.");
+        var start = new Option<double>("--start-lr") { Description = "The first batch's learning rate (fast.ai's start_lr).", DefaultValueFactory = _ => 1e-7 };
+        var end = new Option<double>("--end-lr") { Description = "The rate reached after --num-it batches (fast.ai's end_lr).", DefaultValueFactory = _ => 10.0 };
+        var iterations = new Option<int>("--num-it") { Description = "The most batches to run (fast.ai's num_it).", DefaultValueFactory = _ => 100 };
+        foreach (var option in new Option[] { start, end, iterations }) command.Options.Add(option);
+        Check(start, v => double.IsFinite(v) && v > 0, "--start-lr must be a positive number");
+        Check(end, v => double.IsFinite(v) && v > 0, "--end-lr must be a positive number (above --start-lr)");
+        Check(iterations, v => v >= 2, "--num-it must be at least 2");
+        return TrainCommand.AddTrainOptions(command, (s, parse) => Run(s,
+            new LearningRateFinderSettings(parse.GetValue(start), parse.GetValue(end), parse.GetValue(iterations)), output ?? Console.Out));
+    }
+
+    private static void Check<T>(Option<T> option, Func<T, bool> isValid, string message)
+    {
+        option.Validators.Add(result =>
+        {
+            T? value;
+            try
+            {
+                value = result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return; // The value does not parse as T: the parser reports that error itself.
+            }
+            if (!isValid(value!)) result.AddError($"{message} (got '{string.Join(' ', result.Tokens.Select(t => t.Value))}').");
+        });
+    }
+
+    internal static int Run(TrainCommand.Settings s, LearningRateFinderSettings finder, TextWriter output)
+    {
+        finder.Validate(); // --end-lr above --start-lr
+        if (s.Threads is int threads) ComputeOptions.MaxThreads = threads;
+        var ml = new MLContext(seed: (int)s.Seed);
+        var trainer = ml.MulticlassClassification.Trainers.Minibatch(TrainCommand.TrainerOptions(s));
+        LearningRateFinderResult result;
+        if (File.Exists(s.DataDirectory))
+        {
+            result = trainer.FindLearningRate(CsvTraining.Prepare(ml, s.DataDirectory, s.Csv, (int)s.Seed).Train, finder);
+        }
+        else
+        {
+            var (train, _, source) = TrainCommand.LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            result = trainer.FindLearningRate(train, source.ClassNames, finder);
+        }
+        Print(result, finder, s.Json, output);
+        return 0;
+    }
+
+    internal static void Print(LearningRateFinderResult r, LearningRateFinderSettings finder, bool json, TextWriter output)
+    {
+        var rates = r.LearningRates;
+        var losses = r.Losses;
+        int best = Enumerable.Range(0, losses.Count).Where(i => double.IsFinite(losses[i])).DefaultIfEmpty(0).MinBy(i => losses[i]);
+        string F(double v) => v.ToString("0.###e+0", CultureInfo.InvariantCulture);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{rates.Count} batches, learning rate {F(rates[0])} to {F(rates[^1])}{(r.Diverged ? " (stopped: the smoothed loss diverged)" : "")}"));
+        // Without the last 5 points, as fast.ai's plot_lr_find (skip_end=5): they hold the divergence, which would flatten the rest.
+        int shown = losses.Count > 10 ? losses.Count - 5 : losses.Count;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"smoothed loss against the learning rate, {F(rates[0])} to {F(rates[shown - 1])} (log scale):"));
+        output.WriteLine($"  {Sparkline.Render(losses.Take(shown).ToList())}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  lowest smoothed loss {losses[best]:F4} at learning rate {F(rates[best])}"));
+        output.WriteLine(r.SuggestedLearningRate is double lr
+            ? $"suggested learning rate (fast.ai's valley): {F(lr)}"
+            : $"too few batches for a suggestion (fast.ai leaves out the first {finder.Iterations / 10} and the last 5)");
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["suggested_lr"] = r.SuggestedLearningRate,
+                ["diverged"] = r.Diverged,
+                ["lrs"] = rates,
+                ["losses"] = losses.Select(v => double.IsFinite(v) ? (double?)v : null),
+            }));
+        }
+        output.Flush();
+    }
+}
