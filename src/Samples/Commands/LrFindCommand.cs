@@ -20,28 +20,11 @@ internal static class LrFindCommand
         var end = new Option<double>("--end-lr") { Description = "The rate reached after --num-it batches (fast.ai's end_lr).", DefaultValueFactory = _ => 10.0 };
         var iterations = new Option<int>("--num-it") { Description = "The most batches to run (fast.ai's num_it).", DefaultValueFactory = _ => 100 };
         foreach (var option in new Option[] { start, end, iterations }) command.Options.Add(option);
-        Check(start, v => double.IsFinite(v) && v > 0, "--start-lr must be a positive number");
-        Check(end, v => double.IsFinite(v) && v > 0, "--end-lr must be a positive number (above --start-lr)");
-        Check(iterations, v => v >= 2, "--num-it must be at least 2");
+        OptionChecks.Add(start, v => double.IsFinite(v) && v > 0, "--start-lr must be a positive number");
+        OptionChecks.Add(end, v => double.IsFinite(v) && v > 0, "--end-lr must be a positive number (above --start-lr)");
+        OptionChecks.Add(iterations, v => v >= 2, "--num-it must be at least 2");
         return TrainCommand.AddTrainOptions(command, (s, parse) => Run(s,
             new LearningRateFinderSettings(parse.GetValue(start), parse.GetValue(end), parse.GetValue(iterations)), output ?? Console.Out));
-    }
-
-    private static void Check<T>(Option<T> option, Func<T, bool> isValid, string message)
-    {
-        option.Validators.Add(result =>
-        {
-            T? value;
-            try
-            {
-                value = result.GetValueOrDefault<T>();
-            }
-            catch (InvalidOperationException)
-            {
-                return; // The value does not parse as T: the parser reports that error itself.
-            }
-            if (!isValid(value!)) result.AddError($"{message} (got '{string.Join(' ', result.Tokens.Select(t => t.Value))}').");
-        });
     }
 
     internal static int Run(TrainCommand.Settings s, LearningRateFinderSettings finder, TextWriter output)

@@ -20,11 +20,11 @@ internal sealed class RecipeOptions
     public static RecipeOptions AddTo(Command command)
     {
         var o = new RecipeOptions();
-        Check(o._dropout, v => v >= 0 && v < 1, "--dropout must be in [0, 1)");
-        Check(o._pctStart, v => v > 0 && v < 1, "--pct-start must be in (0, 1)");
-        Check(o._div, v => double.IsFinite(v) && v >= 1, "--div must be a number ≥ 1");
-        Check(o._divFinal, v => double.IsFinite(v) && v >= 1, "--div-final must be a number ≥ 1");
-        Check(o._moms, v => TryParseMoms(v, out _), "--moms must be three numbers in [0, 1), e.g. 0.95,0.85,0.95");
+        OptionChecks.Add(o._dropout, v => v >= 0 && v < 1, "--dropout must be in [0, 1)");
+        OptionChecks.Add(o._pctStart, v => v > 0 && v < 1, "--pct-start must be in (0, 1)");
+        OptionChecks.Add(o._div, v => double.IsFinite(v) && v >= 1, "--div must be a number ≥ 1");
+        OptionChecks.Add(o._divFinal, v => double.IsFinite(v) && v >= 1, "--div-final must be a number ≥ 1");
+        OptionChecks.Add(o._moms, v => TryParseMoms(v, out _), "--moms must be three numbers in [0, 1), e.g. 0.95,0.85,0.95");
         foreach (var option in new Option[] { o._dropout, o._pctStart, o._div, o._divFinal, o._moms }) command.Options.Add(option);
         return o;
     }
@@ -46,23 +46,6 @@ internal sealed class RecipeOptions
             if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out parsed[i]) || !(parsed[i] >= 0 && parsed[i] < 1)) return false;
         moms = parsed;
         return true;
-    }
-
-    private static void Check<T>(Option<T> option, Func<T, bool> isValid, string message)
-    {
-        option.Validators.Add(result =>
-        {
-            T? value;
-            try
-            {
-                value = result.GetValueOrDefault<T>();
-            }
-            catch (InvalidOperationException)
-            {
-                return; // The value does not parse as T: the parser reports that error itself.
-            }
-            if (!isValid(value!)) result.AddError($"{message} (got '{string.Join(' ', result.Tokens.Select(t => t.Value))}').");
-        });
     }
 }
 

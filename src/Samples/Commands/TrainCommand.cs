@@ -85,14 +85,14 @@ internal static class TrainCommand
         var engine = new Option<string>("--engine") { Description = "managed (this library's engine) or torchsharp (libtorch).", DefaultValueFactory = _ => "managed" };
         engine.AcceptOnlyFromAmong("managed", "torchsharp");
 
-        AddCheck(epochs, v => v >= 1, "--epochs must be at least 1");
-        AddCheck(batchSize, v => v >= 1, "--batch-size must be at least 1");
-        AddCheck(lr, v => double.IsFinite(v) && v > 0, "--lr must be a positive number");
-        AddCheck(momentum, v => double.IsFinite(v) && v >= 0, "--momentum must be a number ≥ 0");
-        AddCheck(weightDecay, v => double.IsFinite(v) && v >= 0, "--weight-decay must be a number ≥ 0");
-        AddCheck(seed, v => v is >= 0 and <= int.MaxValue, "--seed must be between 0 and 2147483647");
-        AddCheck(threads, v => v is null || v >= 1, "--threads must be at least 1");
-        AddCheck(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
+        OptionChecks.Add(epochs, v => v >= 1, "--epochs must be at least 1");
+        OptionChecks.Add(batchSize, v => v >= 1, "--batch-size must be at least 1");
+        OptionChecks.Add(lr, v => double.IsFinite(v) && v > 0, "--lr must be a positive number");
+        OptionChecks.Add(momentum, v => double.IsFinite(v) && v >= 0, "--momentum must be a number ≥ 0");
+        OptionChecks.Add(weightDecay, v => double.IsFinite(v) && v >= 0, "--weight-decay must be a number ≥ 0");
+        OptionChecks.Add(seed, v => v is >= 0 and <= int.MaxValue, "--seed must be between 0 and 2147483647");
+        OptionChecks.Add(threads, v => v is null || v >= 1, "--threads must be at least 1");
+        OptionChecks.Add(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
         csv.AddTo(command);
         foreach (var option in new Option[] { data, classes, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule, engine })
@@ -113,23 +113,6 @@ internal static class TrainCommand
             return action(settings, parse);
         });
         return command;
-    }
-
-    private static void AddCheck<T>(Option<T> option, Func<T, bool> isValid, string message)
-    {
-        option.Validators.Add(result =>
-        {
-            T? value;
-            try
-            {
-                value = result.GetValueOrDefault<T>();
-            }
-            catch (InvalidOperationException)
-            {
-                return; // The value does not parse as T: the parser reports that error itself.
-            }
-            if (!isValid(value!)) result.AddError($"{message} (got '{string.Join(' ', result.Tokens.Select(t => t.Value))}').");
-        });
     }
 
     internal static bool TryParseHidden(string? text, out int[] sizes)
