@@ -5,7 +5,7 @@ Run with Debian's python3-torch and libopenblas0-pthread (apt-get install python
 libopenblas0-pthread), on 2 threads, as:
 
     /usr/bin/python3 pytorch_reference.py --data DIR [--hidden 50] [--batch-size 64] [--lr 0.5]
-        [--momentum 0] [--weight-decay 0] [--lr-schedule constant|cosine|step] [--epochs 5]
+        [--momentum 0] [--weight-decay 0] [--lr-schedule constant|cosine|step|onecycle] [--dropout 0] [--epochs 5]
         [--split seed|full] [--threads 2] [--seed 1]
 
 DIR holds the four original MNIST IDX files (raw or .gz). The loop is the lesson's `fit` over
@@ -48,7 +48,20 @@ def peak_working_set_mb():
     return float("nan")
 
 
+def one_cycle(position, start, middle, end, pct_start=0.25):
+    # fast.ai's fit_one_cycle: a half-cosine from start to middle over pct_start, then from middle to end.
+    p = min(max(position, 0.0), 1.0)
+    if p < pct_start:
+        a, b, q = start, middle, p / pct_start
+    else:
+        a, b, q = middle, end, (p - pct_start) / (1 - pct_start)
+    return a + (1 + math.cos(math.pi * (1 - q))) * (b - a) / 2
+
+
 def scheduled_lr(schedule, base, epoch, batch, batches, epochs):
+    if schedule == "onecycle":
+        position = (epoch * max(1, batches) + batch) / float(max(1, batches) * max(1, epochs))
+        return one_cycle(position, base / 25, base, base / 1e5)
     if schedule == "cosine":
         total = float(max(1, batches) * max(1, epochs))
         done = float(epoch * max(1, batches) + batch)
@@ -71,7 +84,8 @@ def main():
     p.add_argument("--lr", type=float, default=0.5)
     p.add_argument("--momentum", type=float, default=0.0)
     p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--lr-schedule", choices=["constant", "cosine", "step"], default="constant")
+    p.add_argument("--lr-schedule", choices=["constant", "cosine", "step", "onecycle"], default="constant")
+    p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--split", choices=["seed", "full"], default="seed")
     p.add_argument("--threads", type=int, default=2)
@@ -96,6 +110,8 @@ def main():
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
+            if a.dropout > 0:
+                layers.append(nn.Dropout(a.dropout))
     model = nn.Sequential(*layers)
     opt = optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum, weight_decay=a.weight_decay)
     train_dl = DataLoader(TensorDataset(x_train, y_train), batch_size=a.batch_size, shuffle=True)
@@ -110,6 +126,9 @@ def main():
             if a.lr_schedule != "constant":
                 for group in opt.param_groups:
                     group["lr"] = scheduled_lr(a.lr_schedule, a.lr, epoch, i, len(train_dl), a.epochs)
+                    if a.lr_schedule == "onecycle" and a.momentum > 0:
+                        position = (epoch * len(train_dl) + i) / float(len(train_dl) * a.epochs)
+                        group["momentum"] = one_cycle(position, 0.95, 0.85, 0.95)
             loss = F.cross_entropy(model(xb), yb)
             loss.backward()
             opt.step()
