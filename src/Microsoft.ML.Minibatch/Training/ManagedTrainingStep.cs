@@ -72,7 +72,8 @@ public sealed class ManagedTrainingStep : TrainingStep
     /// <inheritdoc/>
     public override float Train(Tensor features, IntTensor labels)
     {
-        _model.Train();
+        // Setting the mode walks every submodule (and allocates an iterator): only on a change, not every batch.
+        if (!_model.IsTraining) _model.Train();
         // The previous batch's activations and graph are dead once its step is done: hand their storage out again.
         _arena.Reset();
         long t0 = Stopwatch.GetTimestamp();
@@ -100,7 +101,7 @@ public sealed class ManagedTrainingStep : TrainingStep
     /// <inheritdoc/>
     public override (float Loss, int Correct) Evaluate(Tensor features, IntTensor labels)
     {
-        _model.Eval();
+        if (_model.IsTraining) _model.Eval();
         _arena.Reset();
         using (Autograd.NoGrad())
         using (_arena.Activate())

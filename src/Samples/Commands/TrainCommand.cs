@@ -155,7 +155,6 @@ internal static class TrainCommand
         var trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         MinibatchTransformer transformer;
         try
         {
@@ -172,7 +171,6 @@ internal static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         // A CSV model is the whole chain (label mapping, concatenation, normalisation, network), so it reads the file's columns.
         if (s.ModelPath != null && table != null)
             ml.Model.SaveAtomically(table.Chain(transformer), table.InputSchema, s.ModelPath);
@@ -187,7 +185,7 @@ internal static class TrainCommand
             var (gather, forward, backward, step, batches) = profile.Times;
             double perBatch(TimeSpan t) => t.TotalMilliseconds * 1000 / batches;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches; {(double)allocated / batches:F0} bytes allocated per batch (validation included)"));
+                $"per batch (µs): gather {perBatch(gather):F1}, forward {perBatch(forward):F1}, backward {perBatch(backward):F1}, step {perBatch(step):F1} over {batches} batches; {(double)profile.Allocated / batches:F0} bytes allocated per batch (validation included)"));
         }
         if (s.Json)
         {
@@ -268,12 +266,22 @@ internal static class TrainCommand
         return process.PeakWorkingSet64 / (1024.0 * 1024.0);
     }
 
-    /// <summary>Keeps the fit loop's per-phase times for --profile.</summary>
+    /// <summary>Keeps the fit loop's per-phase times, and what the loop itself allocated, for --profile.</summary>
     private sealed class PhaseRecorder : FitCallback
     {
+        private long _allocatedBefore;
+
         public (TimeSpan Gather, TimeSpan Forward, TimeSpan Backward, TimeSpan Step, long Batches) Times { get; private set; }
 
-        public override void OnFitEnd(FitLoop loop, IReadOnlyList<EpochMetrics> history) => Times = loop.PhaseTimes;
+        public long Allocated { get; private set; }
+
+        public override void OnFitBegin(FitLoop loop, int epochs) => _allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+
+        public override void OnFitEnd(FitLoop loop, IReadOnlyList<EpochMetrics> history)
+        {
+            Allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedBefore;
+            Times = loop.PhaseTimes;
+        }
     }
 
     /// <summary>Prints each epoch as it completes.</summary>
