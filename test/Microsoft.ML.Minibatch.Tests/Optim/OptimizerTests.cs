@@ -49,40 +49,32 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
-    public void Adam_matches_torch_optim_Adam_on_every_golden_case()
+    public void Adam_matches_torch_optim_Adam_on_every_golden_case() => AssertAdamFamilyMatchesGolden("optim_adam_golden.json",
+        // PyTorch's defaults must be ours.
+        ps => new Adam(ps),
+        (ps, c, beta1, beta2) => new Adam(ps, c.Option("lr", 1e-3), beta1, beta2, c.Option("eps", 1e-8), c.Option("weight_decay", 0), c.Flag("amsgrad"), c.Flag("maximize")));
+
+    [TestMethod]
+    public void AdamW_matches_torch_optim_AdamW_on_every_golden_case() => AssertAdamFamilyMatchesGolden("optim_adamw_golden.json",
+        // PyTorch's defaults, weight decay 0.01 included, must be ours.
+        ps => new AdamW(ps),
+        (ps, c, beta1, beta2) => new AdamW(ps, c.Option("lr", 1e-3), beta1, beta2, c.Option("eps", 1e-8), c.Option("weight_decay", 1e-2), c.Flag("amsgrad"), c.Flag("maximize")));
+
+    /// <summary>Replays every golden case of <paramref name="file"/> (the "default" case with the optimizer's own defaults)
+    /// and requires PyTorch's values to the bit and per-parameter step counts.</summary>
+    private static void AssertAdamFamilyMatchesGolden(string file, Func<Parameter[], AdamOptimizer> withDefaults,
+        Func<Parameter[], OptimGolden, double, double, AdamOptimizer> withOptions)
     {
         int differing = 0, cases = 0;
-        foreach (OptimGolden c in OptimGolden.Load("optim_adam_golden.json"))
+        foreach (OptimGolden c in OptimGolden.Load(file))
         {
             Parameter[] ps = MakeParameters(c);
             (double beta1, double beta2) = c.Betas();
-            Adam adam = c.Name == "default"
-                ? new Adam(ps) // PyTorch's defaults must be ours
-                : new Adam(ps, c.Option("lr", 1e-3), beta1, beta2, c.Option("eps", 1e-8), c.Option("weight_decay", 0), c.Flag("amsgrad"), c.Flag("maximize"));
+            AdamOptimizer adam = c.Name == "default" ? withDefaults(ps) : withOptions(ps, c, beta1, beta2);
             differing += Replay(c, ps, adam);
             // "s" had no grad on two of the ten steps: its own step count t must not have advanced then.
             Assert.AreEqual(10L, adam.GetParameterStepCount(0), c.Name);
             Assert.AreEqual(8L, adam.GetParameterStepCount(2), c.Name);
-            cases++;
-        }
-        Assert.AreEqual(8, cases);
-        Assert.AreEqual(0, differing, "elements differing in any bit from PyTorch");
-    }
-
-    [TestMethod]
-    public void AdamW_matches_torch_optim_AdamW_on_every_golden_case()
-    {
-        int differing = 0, cases = 0;
-        foreach (OptimGolden c in OptimGolden.Load("optim_adamw_golden.json"))
-        {
-            Parameter[] ps = MakeParameters(c);
-            (double beta1, double beta2) = c.Betas();
-            AdamW adamW = c.Name == "default"
-                ? new AdamW(ps) // PyTorch's defaults, weight decay 0.01 included, must be ours
-                : new AdamW(ps, c.Option("lr", 1e-3), beta1, beta2, c.Option("eps", 1e-8), c.Option("weight_decay", 1e-2), c.Flag("amsgrad"), c.Flag("maximize"));
-            differing += Replay(c, ps, adamW);
-            Assert.AreEqual(10L, adamW.GetParameterStepCount(0), c.Name);
-            Assert.AreEqual(8L, adamW.GetParameterStepCount(2), c.Name);
             cases++;
         }
         Assert.AreEqual(8, cases);

@@ -9,14 +9,7 @@ namespace Microsoft.ML.Minibatch.Tests.Recipes;
 [TestClass]
 public sealed class RecipeCommandTests
 {
-    private static (int Exit, string Output) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var root = new RootCommand("test");
-        root.Subcommands.Add(TrainCommand.Create(output));
-        int exit = CommandLineHost.Run(root, args);
-        return (exit, output.ToString());
-    }
+    private static (int Exit, string Output) Run(params string[] args) => TrainingTests.TrainCommandTests.Run(args);
 
     private static double ValidAccuracy(string output)
     {
@@ -78,20 +71,5 @@ public sealed class RecipeCommandTests
         Assert.IsTrue(suggested > 1e-7 && suggested < 10, $"{suggested}");
         Assert.IsLessThanOrEqualTo(60, json.RootElement.GetProperty("lrs").GetArrayLength());
         Assert.AreEqual(2, CommandLineHost.Run(root, ["lr-find", "--num-it", "1"]));
-    }
-
-    [TestMethod]
-    [DataRow("--dropout", "1")]
-    [DataRow("--dropout", "-0.1")]
-    [DataRow("--pct-start", "1")]
-    [DataRow("--div", "0.5")]
-    [DataRow("--div-final", "x")]
-    [DataRow("--moms", "0.9,0.8")]
-    [DataRow("--moms", "0.9,1.2,0.9")]
-    public void Bad_recipe_values_are_usage_errors(string option, string value)
-    {
-        var (exit, output) = Run("train", option, value);
-        Assert.AreEqual(2, exit);
-        Assert.AreEqual("", output);
     }
 }

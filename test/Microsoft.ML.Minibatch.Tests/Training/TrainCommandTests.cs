@@ -10,7 +10,8 @@ using Command = System.CommandLine.Command;
 [TestClass]
 public sealed class TrainCommandTests
 {
-    private static (int Exit, string Output) Run(params string[] args)
+    /// <summary>Runs `minibatch train` in process; returns the exit code and what it printed.</summary>
+    internal static (int Exit, string Output) Run(params string[] args)
     {
         var output = new StringWriter();
         var root = new RootCommand("test");
@@ -31,6 +32,13 @@ public sealed class TrainCommandTests
     [DataRow("--hidden", "128,x")]
     [DataRow("--hidden", "0")]
     [DataRow("--threads", "0")]
+    [DataRow("--dropout", "1")]
+    [DataRow("--dropout", "-0.1")]
+    [DataRow("--pct-start", "1")]
+    [DataRow("--div", "0.5")]
+    [DataRow("--div-final", "x")]
+    [DataRow("--moms", "0.9,0.8")]
+    [DataRow("--moms", "0.9,1.2,0.9")]
     public void BadOptionValues_AreUsageErrors(string option, string value)
     {
         var (exit, output) = Run("train", option, value);
