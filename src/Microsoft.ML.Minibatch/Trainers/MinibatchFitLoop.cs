@@ -7,10 +7,10 @@ using Microsoft.ML.Minibatch.Training;
 namespace Microsoft.ML.Minibatch;
 
 /// <summary>
-/// Connects the materialised rows to the training room: a <see cref="TensorDataset"/> per set, a
-/// <see cref="RandomSampler"/> (drawing from the trainer's seeded generator) or <see cref="SequentialSampler"/> for
-/// training, a sequential loader for validation, and the <see cref="FitLoop"/> with callbacks for the per-epoch
-/// report and early stopping (which keeps the weights of the epoch with the lowest validation loss).
+/// Connects the trainer's datasets to the training room: a <see cref="RandomSampler"/> (drawing from the trainer's
+/// seeded generator) or <see cref="SequentialSampler"/> for training, a sequential loader for validation, and the
+/// <see cref="FitLoop"/> on the engine's step, with callbacks for the schedule, the per-epoch report, early stopping
+/// (which keeps the weights of the epoch with the lowest validation loss) and the caller's own.
 /// </summary>
 internal static class MinibatchFitLoop
 {
