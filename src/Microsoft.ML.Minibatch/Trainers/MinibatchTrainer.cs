@@ -106,6 +106,11 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// random initialisation.</summary>
         public string? InitialWeightsPath;
 
+        /// <summary>The learning-rate finder's sweep that <see cref="LearningRate"/> was chosen from
+        /// (<see cref="FindLearningRate(IDataView, LearningRateFinderSettings?)"/>), or <see langword="null"/>. It changes
+        /// nothing in training; it is saved with the model, and <c>minibatch report</c> draws it.</summary>
+        public LearningRateFinderResult? LearningRateFinder;
+
         /// <summary>Called after every epoch with its metrics (they are also written to the <see cref="MLContext.Log"/>).</summary>
         public Action<EpochMetrics>? EpochCompleted;
 
@@ -134,6 +139,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         // Drawn once, as the trainer is made: a seeded MLContext gives the same sequence of trainers the same seeds,
         // and fitting one trainer twice gives the same model twice.
         _contextSeed = _host.Rand.Next();
+        EngineWarmUp.Start(options);
     }
 
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> naming the option and its value.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.ML.Minibatch.NN;
+using Microsoft.ML.Minibatch.Training;
 
 namespace Microsoft.ML.Minibatch;
 
@@ -52,6 +53,15 @@ internal sealed class SavedModel
     public string? KeyValuesType { get; set; }
     public JsonArray? KeyValues { get; set; }
     public List<SavedEpoch> History { get; set; } = new();
+    public SavedFinder? LearningRateFinder { get; set; }
+
+    internal sealed class SavedFinder
+    {
+        public double[] LearningRates { get; set; } = [];
+        public double[] Losses { get; set; } = [];
+        public double? SuggestedLearningRate { get; set; }
+        public bool Diverged { get; set; }
+    }
 
     internal sealed class SavedEpoch
     {
@@ -106,6 +116,13 @@ internal sealed class SavedModel
                 TrainSeconds = m.TrainSeconds,
                 LearningRate = m.LearningRate,
             }).ToList(),
+            LearningRateFinder = o.LearningRateFinder is { } finder ? new SavedFinder
+            {
+                LearningRates = finder.LearningRates.ToArray(),
+                Losses = finder.Losses.ToArray(),
+                SuggestedLearningRate = finder.SuggestedLearningRate,
+                Diverged = finder.Diverged,
+            } : null,
         };
     }
 
@@ -141,6 +158,9 @@ internal sealed class SavedModel
         EarlyStoppingPatience = EarlyStoppingPatience,
         Seed = Seed,
         InitialWeightsPath = InitialWeightsPath,
+        LearningRateFinder = LearningRateFinder is { } finder
+            ? new LearningRateFinderResult(finder.LearningRates, finder.Losses, finder.SuggestedLearningRate, finder.Diverged)
+            : null,
     };
 
     public List<EpochMetrics> ToHistory() => History.Select(e => new EpochMetrics(Math.Max(0, e.Epoch), e.TrainLoss,

@@ -54,6 +54,9 @@ internal static class SavedNetwork
         if (saved.HiddenLayers.Length > 1024) throw Error($"{saved.HiddenLayers.Length} hidden layers is out of range");
         foreach (int h in saved.HiddenLayers)
             if (h is <= 0 or > MaxWidth) throw Error($"a hidden layer size of {h} is out of range");
+        if (saved.LearningRateFinder is { } finder && (finder.LearningRates is null || finder.Losses is null
+            || finder.LearningRates.Length != finder.Losses.Length || finder.LearningRates.Length > 1 << 20))
+            throw Error("the learning-rate finder's curve is malformed (its rates and losses must be two lists of the same length)");
         var options = saved.ToOptions();
         try
         {

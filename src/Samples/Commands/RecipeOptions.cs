@@ -6,7 +6,7 @@ namespace Microsoft.ML.Minibatch.Samples.Commands;
 // ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
 using Command = System.CommandLine.Command;
 
-/// <summary>The training-recipe options of <c>minibatch train</c> (dropout, one-cycle's parameters), kept apart from the
+/// <summary>The training-recipe options of <c>minibatch train</c> (dropout, the finder, one-cycle's parameters), kept apart from the
 /// command's other options: they are added to the command and read back as one <see cref="RecipeSettings"/>.</summary>
 internal sealed class RecipeOptions
 {
@@ -14,6 +14,7 @@ internal sealed class RecipeOptions
     private readonly Option<double> _pctStart = new("--pct-start") { Description = "One-cycle: fraction of the batches spent warming up (fast.ai's pct_start).", DefaultValueFactory = _ => 0.25 };
     private readonly Option<double> _div = new("--div") { Description = "One-cycle: the first learning rate is --lr / this (fast.ai's div).", DefaultValueFactory = _ => 25.0 };
     private readonly Option<double> _divFinal = new("--div-final") { Description = "One-cycle: the last learning rate is --lr / this (fast.ai's div_final).", DefaultValueFactory = _ => 1e5 };
+    private readonly Option<bool> _findLr = new("--find-lr") { Description = "Run the learning-rate finder first (lr-find's defaults) and train with its suggestion instead of --lr; the curve is saved with --model and drawn by report." };
     private readonly Option<string> _moms = new("--moms") { Description = "One-cycle: momentum (SGD's, or Adam's beta1) at start, peak and end, e.g. 0.95,0.85,0.95.", DefaultValueFactory = _ => "0.95,0.85,0.95" };
 
     /// <summary>Adds the options to <paramref name="command"/>, with their checks.</summary>
@@ -25,7 +26,7 @@ internal sealed class RecipeOptions
         OptionChecks.Add(o._div, v => double.IsFinite(v) && v >= 1, "--div must be a number ≥ 1");
         OptionChecks.Add(o._divFinal, v => double.IsFinite(v) && v >= 1, "--div-final must be a number ≥ 1");
         OptionChecks.Add(o._moms, v => TryParseMoms(v, out _), "--moms must be three numbers in [0, 1), e.g. 0.95,0.85,0.95");
-        foreach (var option in new Option[] { o._dropout, o._pctStart, o._div, o._divFinal, o._moms }) command.Options.Add(option);
+        foreach (var option in new Option[] { o._dropout, o._findLr, o._pctStart, o._div, o._divFinal, o._moms }) command.Options.Add(option);
         return o;
     }
 
@@ -33,7 +34,10 @@ internal sealed class RecipeOptions
     public RecipeSettings Read(ParseResult parse)
     {
         TryParseMoms(parse.GetValue(_moms), out var moms);
-        return new RecipeSettings(parse.GetValue(_dropout), parse.GetValue(_pctStart), parse.GetValue(_div), parse.GetValue(_divFinal), moms);
+        return new RecipeSettings(parse.GetValue(_dropout), parse.GetValue(_pctStart), parse.GetValue(_div), parse.GetValue(_divFinal), moms)
+        {
+            FindLearningRate = parse.GetValue(_findLr),
+        };
     }
 
     internal static bool TryParseMoms(string? text, out float[] moms)
@@ -57,6 +61,9 @@ internal sealed class RecipeOptions
 /// <param name="Moms">One-cycle's momentums at start, peak and end.</param>
 internal sealed record RecipeSettings(double Dropout, double PctStart, double Div, double DivFinal, float[] Moms)
 {
+    /// <summary>Whether to train with the learning-rate finder's suggestion instead of the given rate.</summary>
+    public bool FindLearningRate { get; init; }
+
     /// <summary>No dropout; fast.ai's one-cycle defaults.</summary>
     public static RecipeSettings Default { get; } = new(0, 0.25, 25, 1e5, [0.95f, 0.85f, 0.95f]);
 

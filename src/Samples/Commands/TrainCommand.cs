@@ -140,24 +140,36 @@ internal static class TrainCommand
         IdxDataSource? source = null;
         CsvTraining.Prepared? table = null;
         var ml = new MLContext(seed: (int)s.Seed);
-        if (csv) table = CsvTraining.Prepare(ml, s.DataDirectory, s.Csv, (int)s.Seed);
-        else (train, valid, source) = LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
         // Ctrl+C stops within one batch; nothing is saved then.
         using var cancel = new CancellationTokenSource();
         var profile = new PhaseRecorder();
         // The same trainer a library user calls: on IDX images kept as bytes (a quarter of the memory of floats), or on
         // the CSV file's rows after ML.NET's transforms.
         var options = TrainerOptions(s);
-        options.ValidationSet = table?.Valid;
         // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
         options.Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile];
         options.CancellationToken = cancel.Token;
-        var trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+        MinibatchTrainer trainer;
+        if (csv)
+        {
+            table = CsvTraining.Prepare(ml, s.DataDirectory, s.Csv, (int)s.Seed);
+            options.ValidationSet = table.Valid;
+            trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+        }
+        else
+        {
+            // Made before the images are read: the trainer compiles the engine's code on the other core meanwhile.
+            trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+            (train, valid, source) = LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+        }
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         MinibatchTransformer transformer;
         try
         {
+            if (s.Recipe.FindLearningRate) trainer = WithFoundLearningRate(ml, options, table != null
+                ? trainer.FindLearningRate(table.Train, FinderSettings)
+                : trainer.FindLearningRate(train!, source!.ClassNames, FinderSettings), output);
             transformer = table != null ? trainer.Fit(table.Train) : trainer.Fit(train!, valid, source!.ClassNames);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -207,6 +219,22 @@ internal static class TrainCommand
     }
 
     /// <summary>The trainer's options for these settings (no validation set, callbacks or token).</summary>
+    // lr-find's defaults (fast.ai's lr_find).
+    private static readonly LearningRateFinderSettings FinderSettings = new();
+
+    /// <summary>Prints the finder's curve and returns a trainer whose options train with its suggestion and keep the
+    /// curve for the saved model.</summary>
+    private static MinibatchTrainer WithFoundLearningRate(MLContext ml, MinibatchTrainer.Options options, LearningRateFinderResult found, TextWriter output)
+    {
+        LrFindCommand.Print(found, FinderSettings, json: false, output);
+        if (found.SuggestedLearningRate is not double rate)
+            throw new InvalidOperationException("the learning-rate finder suggested no rate (too few batches); pass --lr instead of --find-lr.");
+        options.LearningRate = (float)rate;
+        options.LearningRateFinder = found;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"training with the suggested learning rate {options.LearningRate:0.###e+0}"));
+        return ml.MulticlassClassification.Trainers.Minibatch(options);
+    }
+
     internal static MinibatchTrainer.Options TrainerOptions(Settings s) => s.Recipe.ApplyTo(new MinibatchTrainer.Options
     {
         HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.ML.Minibatch.Training;
 
 namespace Microsoft.ML.Minibatch.Samples.Report;
 
@@ -71,6 +72,7 @@ internal static class HtmlReport
             html.Append("<p class=\"note\">Train loss is the mean over each epoch's batches while the weights were still changing; valid loss and accuracy are measured after the epoch.</p>\n");
         }
         html.Append("</section>\n");
+        AppendLearningRateFinder(html, network.TrainingOptions.LearningRateFinder);
 
         html.Append("<div class=\"row\">\n");
         AppendConfusion(html, data);
@@ -81,6 +83,26 @@ internal static class HtmlReport
         html.Append("<footer>Made by <code>minibatch report</code> (Microsoft.ML.Minibatch). Self-contained: no scripts, no external assets.</footer>\n");
         html.Append("</main>\n</body>\n</html>\n");
         return html.ToString();
+    }
+
+    // The finder's sweep, when the model was trained with the rate it suggested (train --find-lr).
+    private static void AppendLearningRateFinder(StringBuilder html, LearningRateFinderResult? finder)
+    {
+        if (finder is null || finder.LearningRates.Count == 0) return;
+        // Without the last 5 points, as fast.ai's plot_lr_find: they hold the divergence, which would flatten the rest.
+        int shown = finder.Losses.Count > 10 ? finder.Losses.Count - 5 : finder.Losses.Count;
+        string suggested = finder.SuggestedLearningRate is double lr ? Invariant($"{lr:0.###e+0}") : "none";
+        html.Append("<section id=\"lr-finder\">\n<h2>Learning-rate finder</h2>\n");
+        html.Append(new SvgLineChart
+        {
+            Title = "Smoothed loss against the learning rate",
+            XLabel = "learning rate (log scale)",
+            YLabel = "smoothed loss",
+            LogX = true,
+            Marker = finder.SuggestedLearningRate is double mark ? (mark, "suggested " + suggested) : null,
+            Lines = [new("smoothed loss", TrainColor, Enumerable.Range(0, shown).Select(i => (finder.LearningRates[i], finder.Losses[i])).ToList())],
+        }.ToSvg());
+        html.Append(Invariant($"\n<p class=\"note\">{finder.LearningRates.Count} batches at exponentially growing rates from the initial weights (fast.ai's lr_find){(finder.Diverged ? ", stopped when the loss diverged" : "")}; the model was trained with the suggested rate (valley), {E(suggested)}.</p>\n</section>\n"));
     }
 
     private static void Card(StringBuilder html, string value, string label) =>

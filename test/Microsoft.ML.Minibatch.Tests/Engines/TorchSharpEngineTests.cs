@@ -145,6 +145,27 @@ public sealed class TorchSharpEngineTests
     }
 
     [TestMethod]
+    public void The_learning_rate_finder_sweeps_the_same_curve_on_libtorch()
+    {
+        LearningRateFinderResult Find(TrainingEngine engine)
+        {
+            var ml = new MLContext(seed: 1);
+            var o = Small();
+            o.Momentum = 0.9f;
+            o.Engine = engine;
+            return ml.MulticlassClassification.Trainers.Minibatch(o)
+                .FindLearningRate(ml.Data.LoadFromEnumerable(KeyRows(240, 4)), new LearningRateFinderSettings(Iterations: 60));
+        }
+        var ours = Find(ManagedEngine.Instance);
+        var theirs = Find(new TorchSharpEngine());
+        CollectionAssert.AreEqual(ours.LearningRates.ToArray(), theirs.LearningRates.ToArray());
+        Assert.AreEqual(ours.Diverged, theirs.Diverged);
+        double worst = Enumerable.Range(0, ours.Losses.Count).Max(i => Math.Abs(ours.Losses[i] - theirs.Losses[i]));
+        Assert.IsLessThan(1e-6, worst, $"largest difference of the smoothed losses {worst} (measured 1.2e-7)");
+        Assert.AreEqual(ours.SuggestedLearningRate, theirs.SuggestedLearningRate);
+    }
+
+    [TestMethod]
     public void WeightsFiles_MoveBetweenTorchSharpAndStateDictFile_BothWays_Strict()
     {
         string directory = Directory.CreateTempSubdirectory("minibatch-torchsharp-").FullName;
