@@ -58,7 +58,7 @@ internal static class Compare
         minibatch ??= FindMinibatch();
         string script = Path.Combine(AppContext.BaseDirectory, "scripts", "pytorch_reference.py");
         string threadText = threads.ToString(CultureInfo.InvariantCulture);
-        string loadBefore = LoadAverage();
+        string loadBefore = LoadAverage(), lostBefore = HostCheck.LostTime();
 
         var sides = new List<Side>
         {
@@ -103,7 +103,8 @@ internal static class Compare
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"PyTorch {StringOrUnknown(_torchVersion)} (OpenBLAS) vs Microsoft.ML.Minibatch on its own engine and on TorchSharp, {threads} threads each, " +
-            $"{runs} rotating runs per side, medians; load average before: {loadBefore}, after: {LoadAverage()}");
+            $"{runs} rotating runs per side, medians; load average before: {loadBefore}, after: {LoadAverage()}; " +
+            $"time two spinning threads lost to other work before: {lostBefore}, after: {HostCheck.LostTime()}");
         sb.AppendLine();
         foreach (CompareConfiguration c in configurations) sb.AppendLine(CultureInfo.InvariantCulture, $"- {c.Name}: {c.Description}");
         sb.AppendLine();
