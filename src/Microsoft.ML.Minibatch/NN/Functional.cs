@@ -56,8 +56,18 @@ public static class Functional
         // The mask is an operation's buffer like any other: from the active TensorArena when training in one.
         var noise = Tensor.Empty(input.GetShape());
         Span<float> mask = noise.AsSpan();
-        for (int i = 0; i < mask.Length; i++)
-            mask[i] = generator.NextDouble() < keep ? scale : 0f;
+        // NextDouble() < keep, without the doubles: the draw's low 53 bits u give u·2^-53 < keep exactly when
+        // u < ⌈keep·2^53⌉ (both sides are exact). The draws come a block at a time.
+        ulong threshold = (ulong)Math.Ceiling(keep * (1UL << 53));
+        const ulong Low53 = (1UL << 53) - 1;
+        Span<uint> draws = stackalloc uint[1024];
+        for (int start = 0; start < mask.Length; start += draws.Length / 2)
+        {
+            int n = Math.Min(draws.Length / 2, mask.Length - start);
+            generator.NextUInt32s(draws[..(2 * n)]);
+            for (int i = 0; i < n; i++)
+                mask[start + i] = ((((ulong)draws[2 * i] << 32) | draws[2 * i + 1]) & Low53) < threshold ? scale : 0f;
+        }
         return input * noise;
     }
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Microsoft.ML.Minibatch.Tensors;
 
 /// <summary>
@@ -62,6 +64,48 @@ public sealed class Generator
         y ^= (y << 15) & 0xefc60000U;
         y ^= y >> 18;
         return y;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the next 32-bit draws: the values and the generator's state afterwards
+    /// are those of as many <see cref="NextUInt32"/> calls, computed a vector at a time.
+    /// </summary>
+    internal void NextUInt32s(Span<uint> destination)
+    {
+        for (int done = 0; done < destination.Length;)
+        {
+            if (_next >= StateSize) Twist();
+            int n = Math.Min(StateSize - _next, destination.Length - done);
+            Temper(_state.AsSpan(_next, n), destination.Slice(done, n));
+            _next += n;
+            done += n;
+        }
+    }
+
+    private static void Temper(ReadOnlySpan<uint> state, Span<uint> output)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= state.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+            {
+                var y = new Vector<uint>(state[i..]);
+                y ^= y >> 11;
+                y ^= (y << 7) & new Vector<uint>(0x9d2c5680U);
+                y ^= (y << 15) & new Vector<uint>(0xefc60000U);
+                y ^= y >> 18;
+                y.CopyTo(output[i..]);
+            }
+        }
+        for (; i < state.Length; i++)
+        {
+            uint y = state[i];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9d2c5680U;
+            y ^= (y << 15) & 0xefc60000U;
+            y ^= y >> 18;
+            output[i] = y;
+        }
     }
 
     /// <summary>The next 64 random bits (PyTorch's <c>random64()</c>: the first 32-bit draw is the high half).</summary>
@@ -165,19 +209,35 @@ public sealed class Generator
     private void Twist()
     {
         var mt = _state;
+        int width = Vector<uint>.Count;
+        bool vectors = Vector.IsHardwareAccelerated;
         int k = 0;
+        // Words 0 … 226 take word k + 397, not yet rewritten; a vector of words k … k+V−1 also reads the words up to
+        // k + V, not yet rewritten either, so it sees what the one-word loop sees.
+        for (; vectors && k + width <= StateSize - ShiftSize; k += width)
+            (new Vector<uint>(mt, k + ShiftSize) ^ Mix(new Vector<uint>(mt, k), new Vector<uint>(mt, k + 1))).CopyTo(mt, k);
         for (; k < StateSize - ShiftSize; k++)
-        {
-            uint y = (mt[k] & UpperMask) | (mt[k + 1] & LowerMask);
-            mt[k] = mt[k + ShiftSize] ^ (y >> 1) ^ ((y & 1U) * MatrixA);
-        }
+            mt[k] = mt[k + ShiftSize] ^ Mix(mt[k], mt[k + 1]);
+        // Words 227 … 622 take word k − 227, already rewritten.
+        for (; vectors && k + width < StateSize; k += width)
+            (new Vector<uint>(mt, k + ShiftSize - StateSize) ^ Mix(new Vector<uint>(mt, k), new Vector<uint>(mt, k + 1))).CopyTo(mt, k);
         for (; k < StateSize - 1; k++)
-        {
-            uint y = (mt[k] & UpperMask) | (mt[k + 1] & LowerMask);
-            mt[k] = mt[k + (ShiftSize - StateSize)] ^ (y >> 1) ^ ((y & 1U) * MatrixA);
-        }
-        uint last = (mt[StateSize - 1] & UpperMask) | (mt[0] & LowerMask);
-        mt[StateSize - 1] = mt[ShiftSize - 1] ^ (last >> 1) ^ ((last & 1U) * MatrixA);
+            mt[k] = mt[k + ShiftSize - StateSize] ^ Mix(mt[k], mt[k + 1]);
+        mt[StateSize - 1] = mt[ShiftSize - 1] ^ Mix(mt[StateSize - 1], mt[0]);
         _next = 0;
+    }
+
+    // The twist of a word and its successor: the upper bit of one, the lower 31 of the other, shifted, xored with the
+    // matrix when odd.
+    private static uint Mix(uint word, uint next)
+    {
+        uint y = (word & UpperMask) | (next & LowerMask);
+        return (y >> 1) ^ ((y & 1U) * MatrixA);
+    }
+
+    private static Vector<uint> Mix(Vector<uint> word, Vector<uint> next)
+    {
+        var y = (word & new Vector<uint>(UpperMask)) | (next & new Vector<uint>(LowerMask));
+        return (y >> 1) ^ ((Vector<uint>.Zero - (y & Vector<uint>.One)) & new Vector<uint>(MatrixA));
     }
 }
