@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
-using Microsoft.ML.Minibatch.Samples;
 using Microsoft.ML.Minibatch.Samples.Commands;
 
 namespace Microsoft.ML.Minibatch.Tests.Recipes;
@@ -19,14 +17,7 @@ public sealed class FoundLearningRateTests
 {
     private static readonly string[] Network = ["--hidden", "30", "--batch-size", "128", "--momentum", "0.9", "--seed", "2"];
 
-    private static (int Exit, string Output) Run(Func<TextWriter?, Command> create, params string[] args)
-    {
-        var output = new StringWriter();
-        var root = new RootCommand("test");
-        root.Subcommands.Add(create(output));
-        int exit = CommandLineHost.Run(root, args);
-        return (exit, output.ToString());
-    }
+    private static (int Exit, string Output) Run(Func<TextWriter?, Command> create, params string[] args) => UX.ReportTests.Run(create, args);
 
     [TestMethod]
     public void Train_with_find_lr_uses_the_suggestion_saves_the_sweep_and_the_report_draws_it()

@@ -44,7 +44,7 @@ public sealed class ReportTests
         if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
     }
 
-    private static (int Exit, string Output) Run(Func<TextWriter?, Command> create, params string[] args)
+    internal static (int Exit, string Output) Run(Func<TextWriter?, Command> create, params string[] args)
     {
         var output = new StringWriter();
         var root = new RootCommand("test");
