@@ -191,6 +191,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(o.Engine), null, "Engine must be a training engine (ManagedEngine.Instance by default).");
         if (o.InitialWeightsPath is { Length: 0 })
             throw new ArgumentOutOfRangeException(nameof(o.InitialWeightsPath), o.InitialWeightsPath, "InitialWeightsPath must be a file path or null.");
+        if (o.LearningRateFinder is { } finder && (finder.LearningRates is null || finder.Losses is null || finder.LearningRates.Count != finder.Losses.Count))
+            throw new ArgumentOutOfRangeException(nameof(o.LearningRateFinder), finder, "LearningRateFinder must hold one smoothed loss per learning rate.");
     }
 
     /// <inheritdoc/>

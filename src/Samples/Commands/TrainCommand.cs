@@ -218,7 +218,6 @@ internal static class TrainCommand
         return 0;
     }
 
-    /// <summary>The trainer's options for these settings (no validation set, callbacks or token).</summary>
     // lr-find's defaults (fast.ai's lr_find).
     private static readonly LearningRateFinderSettings FinderSettings = new();
 
@@ -235,6 +234,7 @@ internal static class TrainCommand
         return ml.MulticlassClassification.Trainers.Minibatch(options);
     }
 
+    /// <summary>The trainer's options for these settings (no validation set, callbacks or token).</summary>
     internal static MinibatchTrainer.Options TrainerOptions(Settings s) => s.Recipe.ApplyTo(new MinibatchTrainer.Options
     {
         HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,

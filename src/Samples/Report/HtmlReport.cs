@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Microsoft.ML.Minibatch.Training;
 
 namespace Microsoft.ML.Minibatch.Samples.Report;
 
@@ -72,7 +71,7 @@ internal static class HtmlReport
             html.Append("<p class=\"note\">Train loss is the mean over each epoch's batches while the weights were still changing; valid loss and accuracy are measured after the epoch.</p>\n");
         }
         html.Append("</section>\n");
-        AppendLearningRateFinder(html, network.TrainingOptions.LearningRateFinder);
+        AppendLearningRateFinder(html, network.TrainingOptions);
 
         html.Append("<div class=\"row\">\n");
         AppendConfusion(html, data);
@@ -85,10 +84,10 @@ internal static class HtmlReport
         return html.ToString();
     }
 
-    // The finder's sweep, when the model was trained with the rate it suggested (train --find-lr).
-    private static void AppendLearningRateFinder(StringBuilder html, LearningRateFinderResult? finder)
+    // The finder's sweep, when the model's learning rate was chosen from one (train --find-lr).
+    private static void AppendLearningRateFinder(StringBuilder html, MinibatchTrainer.Options options)
     {
-        if (finder is null || finder.LearningRates.Count == 0) return;
+        if (options.LearningRateFinder is not { LearningRates.Count: > 0 } finder) return;
         // Without the last 5 points, as fast.ai's plot_lr_find: they hold the divergence, which would flatten the rest.
         int shown = finder.Losses.Count > 10 ? finder.Losses.Count - 5 : finder.Losses.Count;
         string suggested = finder.SuggestedLearningRate is double lr ? Invariant($"{lr:0.###e+0}") : "none";
@@ -102,7 +101,7 @@ internal static class HtmlReport
             Marker = finder.SuggestedLearningRate is double mark ? (mark, "suggested " + suggested) : null,
             Lines = [new("smoothed loss", TrainColor, Enumerable.Range(0, shown).Select(i => (finder.LearningRates[i], finder.Losses[i])).ToList())],
         }.ToSvg());
-        html.Append(Invariant($"\n<p class=\"note\">{finder.LearningRates.Count} batches at exponentially growing rates from the initial weights (fast.ai's lr_find){(finder.Diverged ? ", stopped when the loss diverged" : "")}; the model was trained with the suggested rate (valley), {E(suggested)}.</p>\n</section>\n"));
+        html.Append(Invariant($"\n<p class=\"note\">{finder.LearningRates.Count} batches at exponentially growing rates from the initial weights (fast.ai's lr_find){(finder.Diverged ? ", stopped when the loss diverged" : "")}; the suggestion (fast.ai's valley) is {E(suggested)}, and the model was trained with {options.LearningRate:0.###e+0}.</p>\n</section>\n"));
     }
 
     private static void Card(StringBuilder html, string value, string label) =>

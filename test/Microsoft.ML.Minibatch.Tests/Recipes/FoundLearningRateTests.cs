@@ -66,6 +66,14 @@ public sealed class FoundLearningRateTests
     }
 
     [TestMethod]
+    public void A_sweep_with_a_loss_missing_is_refused_when_the_trainer_is_made()
+    {
+        var options = new MinibatchTrainer.Options { LearningRateFinder = new([1e-3, 1e-2], [2.3], 1e-3, Diverged: false) };
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext(1).MulticlassClassification.Trainers.Minibatch(options));
+        Assert.AreEqual("LearningRateFinder", e.ParamName);
+    }
+
+    [TestMethod]
     public void The_suggestion_sits_where_its_rate_falls_between_the_decades()
     {
         var chart = new Samples.Report.SvgLineChart
