@@ -45,7 +45,8 @@ internal static class EngineWarmUp
             // The network's layers, at most 64 wide: the same kernels run, on a few microseconds of arithmetic.
             int[] hidden = o.HiddenLayers.Select(h => Math.Min(h, 64)).ToArray();
             var model = MinibatchNetwork.Create(Features, hidden, Classes, generator, o.DropoutRate);
-            using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, 0.01, o.Momentum, o.WeightDecay));
+            using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, 0.01,
+                o.Optimizer == OptimizerKind.Sgd ? o.Momentum : 0, o.WeightDecay));
             var settings = new MinibatchFitLoop.Settings(Rows / 2, Rows, Epochs: 1, o.Sampler, DropLast: false, Patience: 0,
                 generator, o.LearningRateSchedule, new OneCyclePolicy(), EpochCompleted: null,
                 Callbacks: [], CancellationToken.None);
