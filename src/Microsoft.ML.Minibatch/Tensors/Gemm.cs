@@ -136,6 +136,7 @@ public static class Gemm
                 Accumulate = accumulate,
                 // k ≥ 16 (the widest vector) lets the dot kernel finish with one overlapping full-width step.
                 UseDot = transposeB && !transposeA && k >= Math.Max(16, Vector<float>.Count) && (long)n * k <= DotMaxB,
+                SixRowTiles = path == GemmPath.Vector512 && m % 12 is > 0 and <= 6,
             };
 
             // Split along whichever side has more register tiles; never along k.

@@ -34,6 +34,13 @@ internal unsafe struct GemmJob
     /// <summary>Whether the dot-product kernel (A·Bᵀ, both operands contiguous along k, no packing) is used.</summary>
     public bool UseDot;
 
+    /// <summary>
+    /// Whether the AVX-512 packed path uses 6-row register tiles instead of 12: when the rows of C fill the last 12-row
+    /// tile only half or less (the lesson's weight gradient has 50 rows: 60 computed for 50 with 12-row tiles, 54 with
+    /// 6-row ones). Each element is the same sequence of fused multiply-adds either way, so the bits do not change.
+    /// </summary>
+    public bool SixRowTiles;
+
     /// <summary>Whether chunks split the rows (else the columns) of C.</summary>
     public bool SplitRows;
 
@@ -90,6 +97,9 @@ internal unsafe struct GemmJob
 
         switch (Path)
         {
+            case GemmPath.Vector512 when SixRowTiles:
+                Execute<Vector512Ops, Vector512<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector512Ops, Vector512<float>>, 6, 240);
+                break;
             case GemmPath.Vector512:
                 Execute<Vector512Ops, Vector512<float>>(a, b, c, m, n, &GemmKernels.Axpy12x2<Vector512Ops, Vector512<float>>, 12, 240);
                 break;
