@@ -17,6 +17,9 @@ internal unsafe struct GemmJob
     private const int KC = 256;
     private const int NC = 1024;
 
+    // Up to this k (a batch of 64 in a weight gradient), B stored along n is read in place rather than packed.
+    private const int DirectBMaxK = 64;
+
     public GemmPath Path;
     public float* A;
     public int Lda;
@@ -116,7 +119,7 @@ internal unsafe struct GemmJob
     }
 
     private readonly void Execute<TOps, TVec>(float* a, float* b, float* c, int m, int n,
-        delegate*<int, float*, float*, float*, int, bool, int, int, void> kernel, int mr, int mcMax)
+        delegate*<int, float*, float*, int, float*, int, bool, int, int, void> kernel, int mr, int mcMax)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         if (UseDot)
@@ -169,7 +172,7 @@ internal unsafe struct GemmJob
     }
 
     private readonly void Packed<TOps, TVec>(float* a, float* b, float* c, int m, int n,
-        delegate*<int, float*, float*, float*, int, bool, int, int, void> kernel, int mr, int mcMax)
+        delegate*<int, float*, float*, int, float*, int, bool, int, int, void> kernel, int mr, int mcMax)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int nr = 2 * TOps.Count;
@@ -186,6 +189,11 @@ internal unsafe struct GemmJob
         float* packA = Buffer(ref t_packA, Math.Min(mcMax, (M + mr - 1) / mr * mr) * kcMax);
         float* packB = Buffer(ref t_packB, Math.Min(NC / nr * nr, (N + nr - 1) / nr * nr) * kcMax);
 
+        // A short k (a batch, as in a weight gradient X-side) with B stored along n: a full sliver of B is already
+        // kc rows of nr consecutive floats, Ldb apart, so the kernel reads it in place; only the last, partial sliver
+        // is packed (zero-padded). Packing the rest would copy the whole of B once per call for no reuse.
+        bool directB = !TransposeB && k <= DirectBMaxK;
+
         for (int jc = 0; jc < n; jc += ncCap)
         {
             int nc = Math.Min(ncCap, n - jc);
@@ -193,19 +201,31 @@ internal unsafe struct GemmJob
             {
                 int kc = Math.Min(kcMax, k - pc);
                 bool add = Accumulate || pc > 0;
-                GemmKernels.PackB(b, Ldb, TransposeB, pc, jc, kc, nc, nr, packB);
+                if (!directB) GemmKernels.PackB(b, Ldb, TransposeB, pc, jc, kc, nc, nr, packB);
                 for (int ic = 0; ic < m; ic += mcCap)
                 {
                     int mc = Math.Min(mcCap, m - ic);
                     GemmKernels.PackA(a, Lda, TransposeA, ic, pc, mc, kc, mr, packA);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
-                        float* bp = packB + (long)jr * kc;
                         float* cj = c + (long)ic * Ldc + jc + jr;
                         int nrValid = Math.Min(nr, nc - jr);
+                        float* bp = packB + (long)jr * kc;
+                        int ldb = nr;
+                        if (directB && nrValid == nr)
+                        {
+                            bp = b + (long)pc * Ldb + jc + jr;
+                            ldb = Ldb;
+                        }
+                        else if (directB)
+                        {
+                            bp = packB;
+                            GemmKernels.PackB(b, Ldb, TransposeB, pc, jc + jr, kc, nrValid, nr, bp);
+                        }
+
                         for (int ir = 0; ir < mc; ir += mr)
                         {
-                            kernel(kc, packA + (long)ir * kc, bp, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
+                            kernel(kc, packA + (long)ir * kc, bp, ldb, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
                         }
                     }
                 }

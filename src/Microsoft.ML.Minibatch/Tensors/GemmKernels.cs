@@ -14,9 +14,10 @@ namespace Microsoft.ML.Minibatch.Tensors;
 [SkipLocalsInit]
 internal static class GemmKernels
 {
-    /// <summary>Register tile of 12 rows × 2 vectors: C tile (+)= packed A sliver [kc×12] · packed B sliver [kc×2V].</summary>
+    /// <summary>Register tile of 12 rows × 2 vectors: C tile (+)= packed A sliver [kc×12] · B sliver [kc×2V], whose rows are
+    /// <paramref name="ldb"/> floats apart (2V when packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Axpy12x2<TOps, TVec>(int kc, float* ap, float* bp, float* c, int ldc, bool add, int mr, int nr)
+    internal static unsafe void Axpy12x2<TOps, TVec>(int kc, float* ap, float* bp, int ldb, float* c, int ldc, bool add, int mr, int nr)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
@@ -49,7 +50,7 @@ internal static class GemmKernels
             a = TOps.Broadcast(ap + 10); c100 = TOps.MultiplyAdd(a, b0, c100); c101 = TOps.MultiplyAdd(a, b1, c101);
             a = TOps.Broadcast(ap + 11); c110 = TOps.MultiplyAdd(a, b0, c110); c111 = TOps.MultiplyAdd(a, b1, c111);
             ap += 12;
-            bp += 2 * w;
+            bp += ldb;
         }
         if (mr == 12 && nr == 2 * w)
         {
@@ -86,9 +87,10 @@ internal static class GemmKernels
         }
     }
 
-    /// <summary>Register tile of 6 rows × 2 vectors: C tile (+)= packed A sliver [kc×6] · packed B sliver [kc×2V].</summary>
+    /// <summary>Register tile of 6 rows × 2 vectors: C tile (+)= packed A sliver [kc×6] · B sliver [kc×2V], whose rows are
+    /// <paramref name="ldb"/> floats apart (2V when packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Axpy6x2<TOps, TVec>(int kc, float* ap, float* bp, float* c, int ldc, bool add, int mr, int nr)
+    internal static unsafe void Axpy6x2<TOps, TVec>(int kc, float* ap, float* bp, int ldb, float* c, int ldc, bool add, int mr, int nr)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
@@ -109,7 +111,7 @@ internal static class GemmKernels
             a = TOps.Broadcast(ap + 4); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
             a = TOps.Broadcast(ap + 5); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
             ap += 6;
-            bp += 2 * w;
+            bp += ldb;
         }
         if (mr == 6 && nr == 2 * w)
         {
