@@ -189,9 +189,9 @@ internal unsafe struct GemmJob
         float* packA = Buffer(ref t_packA, Math.Min(mcMax, (M + mr - 1) / mr * mr) * kcMax);
         float* packB = Buffer(ref t_packB, Math.Min(NC / nr * nr, (N + nr - 1) / nr * nr) * kcMax);
 
-        // A short k (a batch, as in a weight gradient X-side) with B stored along n: a full sliver of B is already
-        // kc rows of nr consecutive floats, Ldb apart, so the kernel reads it in place; only the last, partial sliver
-        // is packed (zero-padded). Packing the rest would copy the whole of B once per call for no reuse.
+        // A short k (a batch, as on the input side of a weight gradient) with B stored along n: a full sliver of B is
+        // already kc rows of nr consecutive floats, Ldb apart, so the kernel reads it in place; only the last, partial
+        // sliver is packed (zero-padded). Packing the rest would copy the whole of B every call for no reuse.
         bool directB = !TransposeB && k <= DirectBMaxK;
 
         for (int jc = 0; jc < n; jc += ncCap)
