@@ -132,16 +132,16 @@ internal unsafe struct GemmJob
         }
     }
 
-    /// <summary>Rows per dot-kernel tile: 4×4 tiles need 21 vector registers, which only AVX-512's 32 provide.</summary>
-    public static int DotRows(GemmPath path) => path == GemmPath.Vector512 ? 4 : 2;
+    /// <summary>Rows per dot-kernel tile: 5×4 tiles need 26 vector registers, which only AVX-512's 32 provide.</summary>
+    public static int DotRows(GemmPath path) => path == GemmPath.Vector512 ? 5 : 2;
 
     private readonly void Dot<TOps, TVec>(float* a, float* b, float* c, int m, int n)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int k = K, lda = Lda, ldb = Ldb, ldc = Ldc;
         bool add = Accumulate;
-        bool fourRows = DotRows(Path) == 4;
-        int rowStep = fourRows ? 4 : 2;
+        bool fiveRows = DotRows(Path) == 5;
+        int rowStep = fiveRows ? 5 : 2;
         for (int i = 0; i < m; i += rowStep)
         {
             int mr = Math.Min(rowStep, m - i);
@@ -151,6 +151,7 @@ internal unsafe struct GemmJob
             float* a1 = a + (long)Math.Min(i + 1, m - 1) * lda;
             float* a2 = a + (long)Math.Min(i + 2, m - 1) * lda;
             float* a3 = a + (long)Math.Min(i + 3, m - 1) * lda;
+            float* a4 = a + (long)Math.Min(i + 4, m - 1) * lda;
             for (int j = 0; j < n; j += 4)
             {
                 int nr = Math.Min(4, n - j);
@@ -159,9 +160,9 @@ internal unsafe struct GemmJob
                 float* b2 = b + (long)Math.Min(j + 2, n - 1) * ldb;
                 float* b3 = b + (long)Math.Min(j + 3, n - 1) * ldb;
                 float* cij = c + (long)i * ldc + j;
-                if (fourRows)
+                if (fiveRows)
                 {
-                    GemmKernels.Dot4x4<TOps, TVec>(k, a0, a1, a2, a3, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                    GemmKernels.Dot5x4<TOps, TVec>(k, a0, a1, a2, a3, a4, b0, b1, b2, b3, cij, ldc, add, mr, nr);
                 }
                 else
                 {

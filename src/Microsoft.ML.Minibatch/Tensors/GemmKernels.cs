@@ -137,11 +137,13 @@ internal static class GemmKernels
     }
 
     /// <summary>
-    /// C[4×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
-    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// C[5×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output, reduced
+    /// across lanes once at the end. Five rows, not four: 20 accumulators and 5 + 1 operand vectors fit AVX-512's 32
+    /// registers, and each step loads 9 vectors for 20 fused multiply-adds instead of 8 for 16 (the lesson's forward
+    /// product 37.7 → 34.2 µs). Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Dot4x4<TOps, TVec>(int k, float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
+    internal static unsafe void Dot5x4<TOps, TVec>(int k, float* a0, float* a1, float* a2, float* a3, float* a4, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
@@ -149,6 +151,7 @@ internal static class GemmKernels
         TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
         int kv = k - k % w;
         for (int p = 0; p < kv; p += w)
         {
@@ -156,11 +159,12 @@ internal static class GemmKernels
             TVec x1 = TOps.Load(a1 + p);
             TVec x2 = TOps.Load(a2 + p);
             TVec x3 = TOps.Load(a3 + p);
+            TVec x4 = TOps.Load(a4 + p);
             TVec y;
-            y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30);
-            y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31);
-            y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32);
-            y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33);
+            y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30); c40 = TOps.MultiplyAdd(x4, y, c40);
+            y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31); c41 = TOps.MultiplyAdd(x4, y, c41);
+            y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32); c42 = TOps.MultiplyAdd(x4, y, c42);
+            y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33); c43 = TOps.MultiplyAdd(x4, y, c43);
         }
         if (kv < k)
         {
@@ -171,32 +175,36 @@ internal static class GemmKernels
             TVec x1 = TOps.KeepLast(TOps.Load(a1 + q), tail);
             TVec x2 = TOps.KeepLast(TOps.Load(a2 + q), tail);
             TVec x3 = TOps.KeepLast(TOps.Load(a3 + q), tail);
+            TVec x4 = TOps.KeepLast(TOps.Load(a4 + q), tail);
             TVec y;
-            y = TOps.KeepLast(TOps.Load(b0 + q), tail); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30);
-            y = TOps.KeepLast(TOps.Load(b1 + q), tail); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31);
-            y = TOps.KeepLast(TOps.Load(b2 + q), tail); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32);
-            y = TOps.KeepLast(TOps.Load(b3 + q), tail); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33);
+            y = TOps.KeepLast(TOps.Load(b0 + q), tail); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30); c40 = TOps.MultiplyAdd(x4, y, c40);
+            y = TOps.KeepLast(TOps.Load(b1 + q), tail); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31); c41 = TOps.MultiplyAdd(x4, y, c41);
+            y = TOps.KeepLast(TOps.Load(b2 + q), tail); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32); c42 = TOps.MultiplyAdd(x4, y, c42);
+            y = TOps.KeepLast(TOps.Load(b3 + q), tail); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33); c43 = TOps.MultiplyAdd(x4, y, c43);
         }
 
         Vector128<float> s0 = TOps.Sum4(c00, c01, c02, c03);
         Vector128<float> s1 = TOps.Sum4(c10, c11, c12, c13);
         Vector128<float> s2 = TOps.Sum4(c20, c21, c22, c23);
         Vector128<float> s3 = TOps.Sum4(c30, c31, c32, c33);
-        if (mr == 4 && nr == 4)
+        Vector128<float> s4 = TOps.Sum4(c40, c41, c42, c43);
+        if (mr == 5 && nr == 4)
         {
             StoreRow4(c + 0 * ldc, s0, add);
             StoreRow4(c + 1 * ldc, s1, add);
             StoreRow4(c + 2 * ldc, s2, add);
             StoreRow4(c + 3 * ldc, s3, add);
+            StoreRow4(c + 4 * ldc, s4, add);
         }
         else
         {
             // Edge tile. No calls before this point: a call would make the JIT keep the accumulators in memory.
-            float* t = stackalloc float[16];
+            float* t = stackalloc float[20];
             s0.Store(t + 0);
             s1.Store(t + 4);
             s2.Store(t + 8);
             s3.Store(t + 12);
+            s4.Store(t + 16);
             WriteEdge(t, 4, c, ldc, mr, nr, add);
         }
     }
