@@ -15,10 +15,12 @@ namespace Microsoft.ML.Minibatch;
 /// </summary>
 internal static class EngineWarmUp
 {
-    // Wide enough for the dot-product GEMM path (k ≥ 16) that most first layers take.
+    // Wide enough for the dot-product GEMM path (k ≥ 16) that most first layers take; ten classes, as most data sets
+    // have about as many, so that the last layer's products and the loss take the kernels a real fit takes (a
+    // 10-row weight gradient uses 12-row register tiles, a 3-row one 6-row tiles).
     private const int Features = 32;
-    private const int Classes = 3;
-    private const int Rows = 8;
+    private const int Classes = 10;
+    private const int Rows = 20;
 
     private static readonly ConcurrentDictionary<string, Task> s_warmed = new(StringComparer.Ordinal);
 
