@@ -58,12 +58,7 @@ public sealed class Generator
     public uint NextUInt32()
     {
         if (_next >= StateSize) Twist();
-        uint y = _state[_next++];
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c5680U;
-        y ^= (y << 15) & 0xefc60000U;
-        y ^= y >> 18;
-        return y;
+        return Temper(_state[_next++]);
     }
 
     /// <summary>
@@ -97,15 +92,16 @@ public sealed class Generator
                 y.CopyTo(output[i..]);
             }
         }
-        for (; i < state.Length; i++)
-        {
-            uint y = state[i];
-            y ^= y >> 11;
-            y ^= (y << 7) & 0x9d2c5680U;
-            y ^= (y << 15) & 0xefc60000U;
-            y ^= y >> 18;
-            output[i] = y;
-        }
+        for (; i < state.Length; i++) output[i] = Temper(state[i]);
+    }
+
+    // The Mersenne Twister's output transform of one state word.
+    private static uint Temper(uint y)
+    {
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c5680U;
+        y ^= (y << 15) & 0xefc60000U;
+        return y ^ (y >> 18);
     }
 
     /// <summary>The next 64 random bits (PyTorch's <c>random64()</c>: the first 32-bit draw is the high half).</summary>

@@ -30,7 +30,6 @@ internal static class EngineWarmUp
         if (options.Engine is not ManagedEngine) return;
         var o = options.Clone();
         o.HiddenLayers = (int[])o.HiddenLayers.Clone();
-        o.OneCycleMomentums = (float[])o.OneCycleMomentums.Clone();
         // What selects different code: the optimizer, dropout, depth, the schedule and the sampler.
         string kind = $"{o.Optimizer}/{o.DropoutRate > 0}/{o.HiddenLayers.Length}/{o.LearningRateSchedule}/{o.Sampler}";
         s_warmed.GetOrAdd(kind, _ => Task.Run(() => Run(o)));

@@ -47,6 +47,10 @@ internal static class LrFindCommand
         return 0;
     }
 
+    /// <summary>How many of a sweep's points to draw: all but the last 5, as fast.ai's plot_lr_find (skip_end=5) — they
+    /// hold the divergence, which would flatten the rest — unless there are 10 or fewer.</summary>
+    internal static int PlottedPoints(int count) => count > 10 ? count - 5 : count;
+
     internal static void Print(LearningRateFinderResult r, LearningRateFinderSettings finder, bool json, TextWriter output)
     {
         var rates = r.LearningRates;
@@ -55,8 +59,7 @@ internal static class LrFindCommand
         string F(double v) => v.ToString("0.###e+0", CultureInfo.InvariantCulture);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{rates.Count} batches, learning rate {F(rates[0])} to {F(rates[^1])}{(r.Diverged ? " (stopped: the smoothed loss diverged)" : "")}"));
-        // Without the last 5 points, as fast.ai's plot_lr_find (skip_end=5): they hold the divergence, which would flatten the rest.
-        int shown = losses.Count > 10 ? losses.Count - 5 : losses.Count;
+        int shown = PlottedPoints(losses.Count);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"smoothed loss against the learning rate, {F(rates[0])} to {F(rates[shown - 1])} (log scale):"));
         output.WriteLine($"  {Sparkline.Render(losses.Take(shown).ToList())}");

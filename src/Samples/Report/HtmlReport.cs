@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.ML.Minibatch.Samples.Commands;
 
 namespace Microsoft.ML.Minibatch.Samples.Report;
 
@@ -88,8 +89,7 @@ internal static class HtmlReport
     private static void AppendLearningRateFinder(StringBuilder html, MinibatchTrainer.Options options)
     {
         if (options.LearningRateFinder is not { LearningRates.Count: > 0 } finder) return;
-        // Without the last 5 points, as fast.ai's plot_lr_find: they hold the divergence, which would flatten the rest.
-        int shown = finder.Losses.Count > 10 ? finder.Losses.Count - 5 : finder.Losses.Count;
+        int shown = LrFindCommand.PlottedPoints(finder.Losses.Count);
         string suggested = finder.SuggestedLearningRate is double lr ? Invariant($"{lr:0.###e+0}") : "none";
         html.Append("<section id=\"lr-finder\">\n<h2>Learning-rate finder</h2>\n");
         html.Append(new SvgLineChart
