@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 using static Microsoft.ML.Minibatch.Onnx.OnnxProto;
@@ -42,6 +43,8 @@ internal static class OnnxMlp
     // since 1.10; ai.onnx.ml 2 is the first LabelEncoder with keys_strings/values_int64s as used here.
     private const long IrVersion = 8;
     private const long OnnxOpset = 13;
+    // A deskewing model samples the sheared image with GridSample, which opset 16 introduced (ONNX Runtime 1.12+).
+    private const long DeskewOpset = 16;
     private const string MlDomain = "ai.onnx.ml";
     private const long MlOpset = 2;
 
@@ -54,11 +57,12 @@ internal static class OnnxMlp
     /// <param name="metadata">Written to <c>metadata_props</c> in this order.</param>
     /// <param name="producerVersion">The <c>producer_version</c>; this library's version when null (a reader that
     /// rewrites a file to compare it passes the file's own).</param>
+    /// <param name="deskew">Deskews each row before the first layer (<see cref="ImageDeskew"/>), or null.</param>
     /// <returns>The ONNX model bytes.</returns>
     /// <exception cref="ArgumentException">The network is not such an MLP, the slot names are not K, or the input name
     /// clashes with a name the graph uses.</exception>
     public static byte[] Write(Sequential model, OnnxLayout layout, string inputName, IReadOnlyList<string>? slotNames,
-        IReadOnlyList<KeyValuePair<string, string>> metadata, string? producerVersion = null)
+        IReadOnlyList<KeyValuePair<string, string>> metadata, string? producerVersion = null, ImageDeskew? deskew = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(inputName);
@@ -66,6 +70,8 @@ internal static class OnnxMlp
         if (!Enum.IsDefined(layout)) throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
         var layers = WithoutDropout(model.NamedChildren().ToList());
         var (featureCount, classCount) = Validate(layers);
+        if (deskew != null && deskew.PixelCount != featureCount)
+            throw new ArgumentException($"The network reads {featureCount} features, not {deskew.Height} × {deskew.Width} pixels.", nameof(deskew));
         var stateDict = model.StateDict();
         if (slotNames is not null && slotNames.Count != classCount)
         {
@@ -81,7 +87,7 @@ internal static class OnnxMlp
         writer.WriteInt64(ModelIrVersion, IrVersion);
         writer.WriteString(ModelProducerName, ProducerName);
         writer.WriteString(ModelProducerVersion, producerVersion ?? typeof(OnnxMlp).Assembly.GetName().Version?.ToString() ?? "0");
-        WriteOpset(writer, "", OnnxOpset);
+        WriteOpset(writer, "", deskew is null ? OnnxOpset : DeskewOpset);
         if (slotNames is not null) WriteOpset(writer, MlDomain, MlOpset);
         foreach (var (key, value) in metadata)
         {
@@ -94,7 +100,7 @@ internal static class OnnxMlp
             });
         }
         // The graph goes last, so any truncated copy of the file loses or cuts it and Read rejects it.
-        writer.WriteMessage(ModelGraph, graph => WriteGraph(graph, layers, stateDict, layout, inputName, featureCount, classCount, slotNames));
+        writer.WriteMessage(ModelGraph, graph => WriteGraph(graph, layers, stateDict, layout, inputName, featureCount, classCount, slotNames, deskew));
         return writer.WrittenSpan.ToArray();
     }
 
@@ -177,7 +183,7 @@ internal static class OnnxMlp
 
     private static void WriteGraph(ProtoWriter graph, List<(string Name, Module Module)> layers,
         OrderedDictionary<string, Tensor> stateDict, OnnxLayout layout, string inputName, int featureCount, int classCount,
-        IReadOnlyList<string>? slotNames)
+        IReadOnlyList<string>? slotNames, ImageDeskew? deskew)
     {
         bool row = layout == OnnxLayout.Row;
         graph.WriteString(GraphName, "mlp");
@@ -188,6 +194,7 @@ internal static class OnnxMlp
             WriteNode(graph, "Constant", [], AxesName, node => WriteAttribute(node, "value", tensor => WriteInt64Tensor(tensor, 0)));
             WriteNode(graph, "Unsqueeze", [inputName, AxesName], x = InternalPrefix + "row");
         }
+        if (deskew != null) x = WriteDeskew(graph, x, deskew);
         foreach (var (name, layer) in layers)
         {
             string output = InternalPrefix + "layer" + name;
@@ -231,6 +238,94 @@ internal static class OnnxMlp
         graph.WriteMessage(GraphInput, value => WriteValueInfo(value, inputName, DataTypeFloat, featureShape));
         graph.WriteMessage(GraphOutput, value => WriteValueInfo(value, ScoreName, DataTypeFloat, scoreShape));
         graph.WriteMessage(GraphOutput, value => WriteValueInfo(value, PredictedLabelIndexName, DataTypeInt64, labelShape));
+    }
+
+    /// <summary>
+    /// Writes nodes that deskew the rows of <paramref name="x"/> [N, H·W] as <see cref="ImageDeskew"/> does, and returns
+    /// the name of the result [N, H·W]: the moments from row sums (ReduceSum, MatMul against the row indices), the
+    /// shear as a sampling grid normalised to [−1, 1] with align_corners, GridSample (bilinear, zeros outside), and the
+    /// input unchanged where an image has no positive ink.
+    /// </summary>
+    private static string WriteDeskew(ProtoWriter graph, string x, ImageDeskew deskew)
+    {
+        int h = deskew.Height, w = deskew.Width;
+        double cy = (h - 1) / 2.0, cx = (w - 1) / 2.0, sy = 2.0 / (h - 1), sx = 2.0 / (w - 1);
+        string N(string name) => InternalPrefix + "deskew." + name;
+        void Node(string op, string output, string[] inputs, Action<ProtoWriter>? attributes = null) =>
+            WriteNode(graph, op, inputs, N(output), attributes);
+        void Floats(string name, int[] shape, Func<int, double> value) => Node("Constant", name, [], node =>
+            WriteAttribute(node, "value", t => WriteFloatTensor(t, N(name),
+                Tensor.Wrap(Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(i => (float)value(i)).ToArray(), shape))));
+        void Ints(string name, params long[] values) => Node("Constant", name, [], node => WriteAttribute(node, "value", t => WriteInt64Tensor(t, values)));
+        void Sum(string output, string input, string axes, bool keep) =>
+            Node("ReduceSum", output, [input, N(axes)], node => WriteAttribute(node, "keepdims", keep ? 1 : 0));
+
+        Ints("imageShape", -1, h, w);
+        Ints("rowShape", -1, (long)h * w);
+        Ints("axis1", 1);
+        Ints("axis2", 2);
+        Ints("axis3", 3);
+        Floats("rowIndex", [h, 1], r => r);
+        Floats("rowIndexSquared", [h, 1], r => (double)r * r);
+        Floats("columnIndex", [1, 1, w], c => c);
+        Floats("zero", [1], _ => 0);
+        Floats("one", [1], _ => 1);
+        Floats("minRowVariance", [1], _ => ImageDeskew.MinRowVariance);
+        Floats("centreX", [1], _ => cx);
+        Floats("centreY", [1], _ => cy);
+        Floats("scaleX", [1], _ => sx);
+        Floats("scaleY", [1], _ => sy);
+        // The parts of the normalised grid that do not depend on the image: c·sx − 1 [1,1,W], (r − cy)·sx [1,H,1],
+        // r·sy − 1 [1,H,1], and zeros [1,1,W] to broadcast the rows' coordinate over the columns.
+        Floats("gridColumn", [1, 1, w], c => c * sx - 1);
+        Floats("gridShear", [1, h, 1], r => (r - cy) * sx);
+        Floats("gridRow", [1, h, 1], r => r * sy - 1);
+        Floats("zeroColumns", [1, 1, w], _ => 0);
+
+        Node("Reshape", "image", [x, N("imageShape")]);
+        Sum("rowSum", N("image"), "axis2", keep: false);
+        Node("Mul", "inkX", [N("image"), N("columnIndex")]);
+        Sum("rowX", N("inkX"), "axis2", keep: false);
+        Sum("total", N("rowSum"), "axis1", keep: true);
+        Node("MatMul", "sumY", [N("rowSum"), N("rowIndex")]);
+        Node("MatMul", "sumYY", [N("rowSum"), N("rowIndexSquared")]);
+        Sum("sumX", N("rowX"), "axis1", keep: true);
+        Node("MatMul", "sumYX", [N("rowX"), N("rowIndex")]);
+        Node("Greater", "inked", [N("total"), N("zero")]);
+        Node("Where", "safeTotal", [N("inked"), N("total"), N("one")]);
+        Node("Div", "my", [N("sumY"), N("safeTotal")]);
+        Node("Div", "mx", [N("sumX"), N("safeTotal")]);
+        Node("Div", "meanYY", [N("sumYY"), N("safeTotal")]);
+        Node("Mul", "mySquared", [N("my"), N("my")]);
+        Node("Sub", "varY", [N("meanYY"), N("mySquared")]);
+        Node("Div", "meanYX", [N("sumYX"), N("safeTotal")]);
+        Node("Mul", "myMx", [N("my"), N("mx")]);
+        Node("Sub", "covYX", [N("meanYX"), N("myMx")]);
+        Node("Greater", "slanted", [N("varY"), N("minRowVariance")]);
+        Node("Where", "safeVarY", [N("slanted"), N("varY"), N("one")]);
+        Node("Div", "shear", [N("covYX"), N("safeVarY")]);
+        Node("Where", "alpha", [N("slanted"), N("shear"), N("zero")]);
+        // x: c·sx − 1 + (mx − cx)·sx + α·(r − cy)·sx; y: r·sy − 1 + (my − cy)·sy.
+        Node("Sub", "dx", [N("mx"), N("centreX")]);
+        Node("Mul", "dxScaled", [N("dx"), N("scaleX")]);
+        Node("Unsqueeze", "dxGrid", [N("dxScaled"), N("axis2")]);
+        Node("Unsqueeze", "alphaGrid", [N("alpha"), N("axis2")]);
+        Node("Mul", "shearGrid", [N("alphaGrid"), N("gridShear")]);
+        Node("Add", "columnShift", [N("dxGrid"), N("shearGrid")]);
+        Node("Add", "gridX", [N("gridColumn"), N("columnShift")]);
+        Node("Sub", "dy", [N("my"), N("centreY")]);
+        Node("Mul", "dyScaled", [N("dy"), N("scaleY")]);
+        Node("Unsqueeze", "dyGrid", [N("dyScaled"), N("axis2")]);
+        Node("Add", "rowShift", [N("gridRow"), N("dyGrid")]);
+        Node("Add", "gridY", [N("rowShift"), N("zeroColumns")]);
+        Node("Unsqueeze", "gridX1", [N("gridX"), N("axis3")]);
+        Node("Unsqueeze", "gridY1", [N("gridY"), N("axis3")]);
+        Node("Concat", "grid", [N("gridX1"), N("gridY1")], node => WriteAttribute(node, "axis", 3));
+        Node("Unsqueeze", "channel", [N("image"), N("axis1")]);
+        Node("GridSample", "sampled", [N("channel"), N("grid")], node => WriteAttribute(node, "align_corners", 1));
+        Node("Reshape", "rows", [N("sampled"), N("rowShape")]);
+        Node("Where", "out", [N("inked"), N("rows"), x]);
+        return N("out");
     }
 
     private static void WriteOpset(ProtoWriter model, string domain, long version) => model.WriteMessage(ModelOpsetImport, opset =>
@@ -286,12 +381,12 @@ internal static class OnnxMlp
         tensor.WriteFloatsAsBytes(TensorRawData, value.AsSpan());
     }
 
-    // The int64 vector [value], for the axes of Unsqueeze/Squeeze.
-    private static void WriteInt64Tensor(ProtoWriter tensor, long value)
+    // An int64 vector, for axes and shapes.
+    private static void WriteInt64Tensor(ProtoWriter tensor, params long[] values)
     {
-        tensor.WriteInt64(TensorDims, 1);
+        tensor.WriteInt64(TensorDims, values.Length);
         tensor.WriteInt64(TensorDataType, DataTypeInt64);
-        tensor.WriteInt64(TensorInt64Data, value);
+        foreach (long value in values) tensor.WriteInt64(TensorInt64Data, value);
     }
 
     // The string tensor [["one"]] that ML.NET's exporter also feeds its slot-name LabelEncoder.

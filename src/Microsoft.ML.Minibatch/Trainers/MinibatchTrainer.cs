@@ -38,6 +38,16 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// reproducible, and scoring (evaluation mode) has no dropout.</summary>
         public float DropoutRate;
 
+        /// <summary>Whether the network reads each feature vector deskewed: as an image (<see cref="ImageWidth"/> wide) of ink
+        /// intensities ≥ 0, its ink's centroid moved to the centre and its slant sheared upright by its moments (the
+        /// "deskewing" of LeCun's MNIST table). Training, scoring, the saved model's ONNX graph and
+        /// <see cref="MinibatchTransformer.ExportOnnx"/> all apply it, so a loaded model takes the raw images.</summary>
+        public bool Deskew;
+
+        /// <summary>With <see cref="Deskew"/>: the width of the images the feature vectors hold, row by row; 0 (the default)
+        /// means square images.</summary>
+        public int ImageWidth;
+
         /// <summary>The number of rows per training batch.</summary>
         public int BatchSize = 64;
 
@@ -156,6 +166,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
                 throw new ArgumentOutOfRangeException(nameof(o.HiddenLayers), o.HiddenLayers[i], $"HiddenLayers[{i}] must be positive.");
         if (!(o.DropoutRate >= 0 && o.DropoutRate < 1))
             throw new ArgumentOutOfRangeException(nameof(o.DropoutRate), o.DropoutRate, "DropoutRate must be in [0, 1).");
+        if (o.ImageWidth < 0)
+            throw new ArgumentOutOfRangeException(nameof(o.ImageWidth), o.ImageWidth, "ImageWidth must not be negative (0 means square images).");
         if (o.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, "BatchSize must be positive.");
         if (o.NumberOfEpochs < 0)
@@ -193,6 +205,15 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(o.InitialWeightsPath), o.InitialWeightsPath, "InitialWeightsPath must be a file path or null.");
         if (o.LearningRateFinder is { } finder && (finder.LearningRates is null || finder.Losses is null || finder.LearningRates.Count != finder.Losses.Count))
             throw new ArgumentOutOfRangeException(nameof(o.LearningRateFinder), finder, "LearningRateFinder must hold one smoothed loss per learning rate.");
+    }
+
+    /// <summary>The deskewing <paramref name="o"/> asks for on rows of <paramref name="featureCount"/> features, or null;
+    /// throws <see cref="ArgumentOutOfRangeException"/> naming <see cref="Options.ImageWidth"/> when they are not such images.</summary>
+    internal static ImageDeskew? DeskewOf(Options o, int featureCount)
+    {
+        if (!o.Deskew) return null;
+        return ImageDeskew.For(featureCount, o.ImageWidth, out string? problem)
+            ?? throw new ArgumentOutOfRangeException(nameof(o.ImageWidth), o.ImageWidth, $"Deskew: {problem}.");
     }
 
     /// <inheritdoc/>
@@ -337,8 +358,25 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         return new PreparedRows(o, train, valid, train.FeatureCount, names.Length, keyValues);
     }
 
-    /// <summary>Checks every label and feature of a dataset once, a chunk of rows at a time, before any training.</summary>
-    private static void CheckRows(Dataset data, int classes, string what, string paramName, CancellationToken token)
+    /// <summary>Checks every label and feature of a dataset once, before any training.</summary>
+    private static void CheckRows(Dataset data, int classes, string what, string paramName, CancellationToken token) =>
+        ScanRows(data, token, (start, n, features, labels) =>
+        {
+            int width = data.FeatureCount;
+            for (int i = 0; i < n; i++)
+            {
+                if ((uint)labels[i] >= (uint)classes)
+                    throw new ArgumentException($"Row {start + i} of the {what}: label {labels[i]} is outside 0..{classes - 1}.", paramName);
+                int bad = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude<float>(features.AsSpan(i * width, width));
+                if (bad >= 0 && !float.IsFinite(features[i * width + bad]))
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"Row {start + i} of the {what}: feature {bad} is {features[i * width + bad]}; features must be finite."), paramName);
+            }
+        });
+
+    /// <summary>Hands every row of <paramref name="data"/> to <paramref name="check"/>, a chunk at a time: the first row's
+    /// index, the row count, and the rows' features and labels.</summary>
+    private static void ScanRows(Dataset data, CancellationToken token, Action<int, int, float[], int[]> check)
     {
         const int chunk = 1024;
         int width = data.FeatureCount;
@@ -351,22 +389,31 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             int n = Math.Min(chunk, data.Count - start);
             for (int i = 0; i < n; i++) indices[i] = start + i;
             data.Gather(indices.AsSpan(0, n), features.AsSpan(0, n * width), labels.AsSpan(0, n));
-            for (int i = 0; i < n; i++)
-            {
-                if ((uint)labels[i] >= (uint)classes)
-                    throw new ArgumentException($"Row {start + i} of the {what}: label {labels[i]} is outside 0..{classes - 1}.", paramName);
-                int bad = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude<float>(features.AsSpan(i * width, width));
-                if (bad >= 0 && !float.IsFinite(features[i * width + bad]))
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                        $"Row {start + i} of the {what}: feature {bad} is {features[i * width + bad]}; features must be finite."), paramName);
-            }
+            check(start, n, features, labels);
         }
+    }
+
+    /// <summary>The rows as the network reads them: deskewed when the options say so, after checking that every feature is
+    /// an ink intensity (not negative).</summary>
+    private static Dataset Deskewed(Options o, Dataset data, string what, string paramName)
+    {
+        if (DeskewOf(o, data.FeatureCount) is not { } deskew) return data;
+        int width = data.FeatureCount;
+        ScanRows(data, o.CancellationToken, (start, n, features, _) =>
+        {
+            int bad = features.AsSpan(0, n * width).IndexOfAnyInRange(float.NegativeInfinity, -float.Epsilon);
+            if (bad >= 0)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Row {start + bad / width} of the {what}: feature {bad % width} is {features[bad]}; Deskew needs ink intensities, not negative values (deskew before normalizing to a mean of 0)."), paramName);
+        });
+        return new DeskewedDataset(data, deskew);
     }
 
     /// <summary>What both finders share once the rows are checked: the initial network of <see cref="Train"/>, its engine
     /// step at the sweep's first rate and the training loader, then the sweep.</summary>
     private LearningRateFinderResult Sweep(Options o, Dataset train, int dimension, int classes, LearningRateFinderSettings settings)
     {
+        train = Deskewed(o, train, "training set", nameof(train));
         int seed = o.Seed ?? _contextSeed;
         var generator = new Generator(unchecked((ulong)(long)seed));
         var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator, AsDouble(o.DropoutRate));
@@ -383,6 +430,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// <summary>What both <c>Fit</c>s share once the rows are checked: initialise, train on the engine, wrap.</summary>
     private MinibatchTransformer Train(Options o, Dataset train, Dataset? valid, int dimension, int classes, LabelKeyValues keyValues)
     {
+        train = Deskewed(o, train, "training set", nameof(train));
+        if (valid != null) valid = Deskewed(o, valid, "validation set", nameof(valid));
         var token = o.CancellationToken;
         // Options.Seed = s means torch.manual_seed(s): the same initial weights and sampling order as the PyTorch
         // program, which is what users compare against. Without it the seed comes from the MLContext.

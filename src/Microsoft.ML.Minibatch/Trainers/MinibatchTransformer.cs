@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Onnx;
 
@@ -42,7 +43,8 @@ public sealed class MinibatchTransformer : ITransformer
         LabelKeyValues = keyValues;
         _options = options;
         History = history;
-        Scorer = new MlpScorer(model);
+        Deskew = MinibatchTrainer.DeskewOf(options, inputSize);
+        Scorer = new MlpScorer(model, Deskew);
     }
 
     /// <summary>
@@ -93,6 +95,9 @@ public sealed class MinibatchTransformer : ITransformer
         MinibatchTrainer.Validate(o);
         return new MinibatchTransformer(model, scorer.InputSize, scorer.OutputSize, keyValues, o, history ?? Array.Empty<EpochMetrics>());
     }
+
+    /// <summary>How rows are deskewed before the network, or null (<see cref="MinibatchTrainer.Options.Deskew"/>).</summary>
+    internal ImageDeskew? Deskew { get; }
 
     /// <summary>The trained network: <c>Sequential(Linear, ReLU, …, Linear)</c>, keyed like PyTorch's.</summary>
     public Sequential Model { get; }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Minibatch.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
 
@@ -7,13 +8,15 @@ namespace Microsoft.ML.Minibatch;
 /// Inference for a Sequential of Linear and ReLU layers (and Dropout, the identity at inference) straight on the parameters' storage: per layer one GEMM
 /// over the whole batch (x·Wᵀ), the bias, ReLU in place, then a softmax per row. No autograd graph is built and
 /// nothing is shared between calls except the read-only weights, so any number of threads may score at once, each
-/// with its own <see cref="Scratch"/>.
+/// with its own <see cref="Scratch"/>. A deskewing model (<see cref="MinibatchTrainer.Options.Deskew"/>) deskews each
+/// row first.
 /// </summary>
 internal sealed class MlpScorer
 {
     private readonly Step[] _steps;
+    private readonly ImageDeskew? _deskew;
 
-    public MlpScorer(Sequential model)
+    public MlpScorer(Sequential model, ImageDeskew? deskew = null)
     {
         var steps = new List<Step>();
         for (int i = 0; i < model.Count; i++)
@@ -37,6 +40,9 @@ internal sealed class MlpScorer
         InputSize = _steps[0].Layer.InFeatures;
         OutputSize = _steps[^1].Layer.OutFeatures;
         MaxWidth = _steps.Max(s => s.Layer.OutFeatures);
+        if (deskew != null && deskew.PixelCount != InputSize)
+            throw new ArgumentException($"The model reads {InputSize} features, not {deskew.Height} × {deskew.Width} pixels.", nameof(deskew));
+        _deskew = deskew;
     }
 
     public int InputSize { get; }
@@ -50,6 +56,7 @@ internal sealed class MlpScorer
     {
         public float[] A = Array.Empty<float>();
         public float[] B = Array.Empty<float>();
+        public float[] Deskewed = Array.Empty<float>();
     }
 
     /// <summary>
@@ -60,16 +67,19 @@ internal sealed class MlpScorer
     public void ScorePooled(ReadOnlySpan<float> features, int rows, Span<float> probabilities)
     {
         if (rows == 0) return;
+        var pool = System.Buffers.ArrayPool<float>.Shared;
         int need = checked(rows * MaxWidth);
-        var scratch = new Scratch { A = System.Buffers.ArrayPool<float>.Shared.Rent(need), B = System.Buffers.ArrayPool<float>.Shared.Rent(need) };
+        var scratch = new Scratch { A = pool.Rent(need), B = pool.Rent(need) };
+        if (_deskew != null) scratch.Deskewed = pool.Rent(checked(rows * InputSize));
         try
         {
             Score(features, rows, probabilities, scratch);
         }
         finally
         {
-            System.Buffers.ArrayPool<float>.Shared.Return(scratch.A);
-            System.Buffers.ArrayPool<float>.Shared.Return(scratch.B);
+            pool.Return(scratch.A);
+            pool.Return(scratch.B);
+            if (_deskew != null) pool.Return(scratch.Deskewed);
         }
     }
 
@@ -84,6 +94,13 @@ internal sealed class MlpScorer
             scratch.B = new float[need];
         }
         ReadOnlySpan<float> input = features;
+        if (_deskew != null)
+        {
+            if (scratch.Deskewed.Length < (long)rows * InputSize) scratch.Deskewed = new float[(long)rows * InputSize];
+            for (int r = 0; r < rows; r++)
+                _deskew.Apply(features.Slice(r * InputSize, InputSize), scratch.Deskewed.AsSpan(r * InputSize, InputSize));
+            input = scratch.Deskewed.AsSpan(0, rows * InputSize);
+        }
         int width = InputSize;
         bool useA = true;
         Span<float> output = default;

@@ -14,8 +14,10 @@ internal sealed class SavedModel
     /// <summary>The metadata key under which the JSON is stored.</summary>
     public const string MetadataKey = "minibatch.model";
 
-    /// <summary>The version of this layout; a loader refuses a newer one.</summary>
-    public const int CurrentFormat = 1;
+    /// <summary>The version of this layout; a loader refuses a newer one. Format 2 adds deskewing: a model that deskews
+    /// is written as format 2, so that a version reading only format 1 refuses it instead of scoring raw images; any
+    /// other model is still written as format 1.</summary>
+    public const int CurrentFormat = 2;
 
     /// <summary>How the JSON is written and read: enums by name; a missing validation loss (NaN) as "NaN".</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -32,6 +34,11 @@ internal sealed class SavedModel
     public int ClassCount { get; set; }
     public int[] HiddenLayers { get; set; } = Array.Empty<int>();
     public float DropoutRate { get; set; }
+    /// <summary>Deskewing (format 2); left out when off, so a model without it is the same file as before.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Deskew { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ImageWidth { get; set; }
     public int BatchSize { get; set; }
     public int NumberOfEpochs { get; set; }
     public float LearningRate { get; set; }
@@ -79,7 +86,7 @@ internal sealed class SavedModel
         var keyValues = KeyValuesJson.Write(model.LabelKeyValues);
         return new SavedModel
         {
-            Format = CurrentFormat,
+            Format = o.Deskew ? 2 : 1,
             WeightsSha256 = WeightsHash(model.Model),
             FeatureColumnName = o.FeatureColumnName,
             LabelColumnName = o.LabelColumnName,
@@ -87,6 +94,8 @@ internal sealed class SavedModel
             ClassCount = model.ClassCount,
             HiddenLayers = o.HiddenLayers,
             DropoutRate = o.DropoutRate,
+            Deskew = o.Deskew,
+            ImageWidth = o.ImageWidth,
             BatchSize = o.BatchSize,
             NumberOfEpochs = o.NumberOfEpochs,
             LearningRate = o.LearningRate,
@@ -141,6 +150,8 @@ internal sealed class SavedModel
         LabelColumnName = LabelColumnName,
         HiddenLayers = HiddenLayers,
         DropoutRate = DropoutRate,
+        Deskew = Deskew,
+        ImageWidth = ImageWidth,
         BatchSize = BatchSize,
         NumberOfEpochs = NumberOfEpochs,
         LearningRate = LearningRate,

@@ -23,7 +23,7 @@ internal static class SavedNetwork
     {
         string json = JsonSerializer.Serialize(SavedModel.From(model, model.TrainingOptions), SavedModel.Json);
         return OnnxMlp.Write(model.Model, layout, model.FeatureColumnName, model.LabelKeyValues.SlotNames,
-            new[] { new KeyValuePair<string, string>(SavedModel.MetadataKey, json) }, producerVersion);
+            new[] { new KeyValuePair<string, string>(SavedModel.MetadataKey, json) }, producerVersion, model.Deskew);
     }
 
     /// <summary>Whether an ONNX model's metadata marks it as one of ours.</summary>
@@ -61,6 +61,7 @@ internal static class SavedNetwork
         try
         {
             MinibatchTrainer.Validate(options);
+            MinibatchTrainer.DeskewOf(options, saved.InputSize);
         }
         catch (ArgumentOutOfRangeException e)
         {

@@ -32,16 +32,18 @@ internal static class LrFindCommand
         finder.Validate(); // --end-lr above --start-lr
         if (s.Threads is int threads) ComputeOptions.MaxThreads = threads;
         var ml = new MLContext(seed: (int)s.Seed);
-        var trainer = ml.MulticlassClassification.Trainers.Minibatch(TrainCommand.TrainerOptions(s));
+        var options = TrainCommand.TrainerOptions(s);
         LearningRateFinderResult result;
         if (File.Exists(s.DataDirectory))
         {
+            var trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
             result = trainer.FindLearningRate(CsvTraining.Prepare(ml, s.DataDirectory, s.Csv, (int)s.Seed).Train, finder);
         }
         else
         {
-            var (train, _, source) = TrainCommand.LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
-            result = trainer.FindLearningRate(train, source.ClassNames, finder);
+            var (train, _, source, imageWidth) = TrainCommand.LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            options.ImageWidth = imageWidth;
+            result = ml.MulticlassClassification.Trainers.Minibatch(options).FindLearningRate(train, source.ClassNames, finder);
         }
         Print(result, finder, s.Json, output);
         return 0;

@@ -160,7 +160,14 @@ internal static class TrainCommand
         {
             // Made before the images are read: the trainer compiles the engine's code on the other core meanwhile.
             trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
-            (train, valid, source) = LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            int imageWidth;
+            (train, valid, source, imageWidth) = LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            if (options.Deskew)
+            {
+                // Only the IDX header says how wide the images are.
+                options.ImageWidth = imageWidth;
+                trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+            }
         }
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -247,26 +254,26 @@ internal static class TrainCommand
 
     /// <summary>
     /// Ensures the IDX data set in <paramref name="directory"/> (fetching MNIST if absent) and returns the training and
-    /// validation sets over the raw pixel bytes, with K: the last sixth of the training file held out (the seeds'
+    /// validation sets over the raw pixel bytes, with K and the images' width: the last sixth of the training file held out (the seeds'
     /// 50,000/10,000 on MNIST), or the whole training file with t10k.
     /// </summary>
-    internal static (ByteImageDataset Train, ByteImageDataset Valid, IdxDataSource Source) LoadSplit(string? directory, string split, int? classCount = null)
+    internal static (ByteImageDataset Train, ByteImageDataset Valid, IdxDataSource Source, int ImageWidth) LoadSplit(string? directory, string split, int? classCount = null)
     {
         var source = IdxDataSource.Open(directory, classCount, message => Console.Error.WriteLine(message));
         var files = source.Files;
-        var trainSet = ReadImages(files.TrainImages, files.TrainLabels, source.ClassCount);
+        var (trainSet, width) = ReadImages(files.TrainImages, files.TrainLabels, source.ClassCount);
         if (split == "seed")
         {
             int validCount = IdxDataSource.ValidationCount(trainSet.Count);
-            return (trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount), source);
+            return (trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount), source, width);
         }
-        var testSet = ReadImages(files.TestImages, files.TestLabels, source.ClassCount);
-        if (testSet.FeatureCount != trainSet.FeatureCount)
-            throw new InvalidDataException($"{files.TestImages} holds images of {testSet.FeatureCount} pixels, {files.TrainImages} of {trainSet.FeatureCount}.");
-        return (trainSet, testSet, source);
+        var (testSet, testWidth) = ReadImages(files.TestImages, files.TestLabels, source.ClassCount);
+        if (testSet.FeatureCount != trainSet.FeatureCount || testWidth != width)
+            throw new InvalidDataException($"{files.TestImages} holds images of {testSet.FeatureCount / testWidth} × {testWidth} pixels, {files.TrainImages} of {trainSet.FeatureCount / width} × {width}.");
+        return (trainSet, testSet, source, width);
     }
 
-    private static ByteImageDataset ReadImages(string imagesPath, string labelsPath, int classCount)
+    private static (ByteImageDataset Images, int Width) ReadImages(string imagesPath, string labelsPath, int classCount)
     {
         var labels = IdxReader.ReadLabels(labelsPath, classCount);
         var images = IdxReader.ReadImages(imagesPath);
@@ -274,7 +281,7 @@ internal static class TrainCommand
         {
             throw new InvalidDataException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels.");
         }
-        return new ByteImageDataset(images.Pixels, labels, images.PixelsPerImage);
+        return (new ByteImageDataset(images.Pixels, labels, images.PixelsPerImage), images.Columns);
     }
 
     private static double PeakWorkingSetMegabytes()

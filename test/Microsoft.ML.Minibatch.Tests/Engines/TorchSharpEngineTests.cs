@@ -116,6 +116,34 @@ public sealed class TorchSharpEngineTests
     }
 
     [TestMethod]
+    public void Deskewing_feeds_libtorch_the_deskewed_rows()
+    {
+        // KeyRows' four features, all ≥ 0, read as 2 × 2 images.
+        var ml = new MLContext(seed: 1);
+        var rows = KeyRows(96, 3);
+        var deskew = new Microsoft.ML.Minibatch.Data.ImageDeskew(2, 2);
+        var straightened = rows.Select(r =>
+        {
+            var image = new float[4];
+            deskew.Apply(r.Features, image);
+            return new KeyRow { Features = image, Label = r.Label };
+        }).ToList();
+        MinibatchTransformer Fit(List<KeyRow> data, bool deskewing, TrainingEngine engine)
+        {
+            var o = Small(3);
+            o.HiddenLayers = [16];
+            o.Deskew = deskewing;
+            o.Engine = engine;
+            return ml.MulticlassClassification.Trainers.Minibatch(o).Fit(ml.Data.LoadFromEnumerable(data));
+        }
+        var theirs = Fit(rows, true, new TorchSharpEngine());
+        AssertSameWeights(Fit(straightened, false, new TorchSharpEngine()), theirs);
+        var ours = Fit(rows, true, ManagedEngine.Instance).Model.StateDict();
+        foreach (var (key, tensor) in theirs.Model.StateDict())
+            for (int i = 0; i < tensor.ElementCount; i++) Assert.AreEqual(ours[key].AsSpan()[i], tensor.AsSpan()[i], 1e-4f, key);
+    }
+
+    [TestMethod]
     public void Schedules_EarlyStopping_AndHistory_AreTheTrainers_WhateverTheEngine()
     {
         var ml = new MLContext(seed: 1);

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Minibatch.Tests.TrainingTests;
 public sealed class SeedsOnMnistTests
 {
     /// <summary>The seeds' split, fetched to the MNIST cache ($MINIBATCH_DATA or ~/.cache/minibatch/mnist) if absent.</summary>
-    private static (ByteImageDataset Train, ByteImageDataset Valid) Split() { var (train, valid, _) = TrainCommand.LoadSplit(null, "seed"); return (train, valid); }
+    private static (ByteImageDataset Train, ByteImageDataset Valid) Split() { var (train, valid, _, _) = TrainCommand.LoadSplit(null, "seed"); return (train, valid); }
 
     private static (Sequential Model, Generator Generator) SeedsModel()
     {
