@@ -6,7 +6,7 @@ libopenblas0-pthread), on 2 threads, as:
 
     /usr/bin/python3 pytorch_reference.py --data DIR [--hidden 50] [--batch-size 64] [--lr 0.5]
         [--momentum 0] [--weight-decay 0] [--lr-schedule constant|cosine|step|onecycle] [--dropout 0] [--epochs 5]
-        [--split seed|full] [--threads 2] [--seed 1]
+        [--split seed|full] [--threads 2] [--seed 1] [--deskew]
 
 DIR holds the four original MNIST IDX files (raw or .gz). The loop is the lesson's `fit` over
 `DataLoader(TensorDataset(x, y), batch_size, shuffle=True)` with `F.cross_entropy` and
@@ -14,7 +14,9 @@ DIR holds the four original MNIST IDX files (raw or .gz). The loop is the lesson
 metrics weighted by batch size. The learning-rate schedule is `minibatch train --lr-schedule`'s, in the
 same closed form, set before every batch (cosine: lr·(1+cos(π·t/T))/2 over all T batches; step: ÷10 at
 epochs ⌊E/2⌋ and ⌊3E/4⌋, as MultiStepLR). The last line printed is one JSON object with the timings,
-accuracies and the peak working set (VmHWM) of this process.
+accuracies and the peak working set (VmHWM) of this process. --deskew deskews every image once before training,
+as `minibatch train --deskew` does batch by batch (moments in float64, grid_sample bilinear with zeros outside and
+align_corners); its time is reported apart, as deskew_seconds.
 """
 import argparse, gzip, json, math, os, struct, time
 
@@ -38,6 +40,31 @@ def read_idx(directory, name):
             data = torch.frombuffer(bytearray(raw[4 + 4 * rank:]), dtype=torch.uint8)
             return data.reshape(*dims)
     raise FileNotFoundError(f"{name} not found in {directory}")
+
+
+def deskew(images, h=28, w=28, chunk=10000):
+    """Each row of images [N, h*w] deskewed: centroid to the centre, rows sheared by cov(y, x) / var(y)."""
+    parts = []
+    r = torch.arange(h, dtype=torch.float64).view(1, h, 1)
+    c = torch.arange(w, dtype=torch.float64).view(1, 1, w)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    for block in images.split(chunk):
+        x = block.view(-1, h, w).double()
+        total = x.sum((1, 2))
+        inked = total > 0
+        safe = torch.where(inked, total, torch.ones_like(total))
+        my = (x * r).sum((1, 2)) / safe
+        mx = (x * c).sum((1, 2)) / safe
+        var_y = (x * r * r).sum((1, 2)) / safe - my * my
+        cov = (x * r * c).sum((1, 2)) / safe - my * mx
+        slanted = var_y > 0.01
+        alpha = torch.where(slanted, cov / torch.where(slanted, var_y, torch.ones_like(var_y)), torch.zeros_like(var_y))
+        src_y = r + (my - cy).view(-1, 1, 1) + 0 * c
+        src_x = c + (mx - cx).view(-1, 1, 1) + alpha.view(-1, 1, 1) * (r - cy)
+        grid = torch.stack([src_x * 2 / (w - 1) - 1, src_y * 2 / (h - 1) - 1], dim=-1)
+        out = F.grid_sample(x.unsqueeze(1), grid, mode="bilinear", padding_mode="zeros", align_corners=True)
+        parts.append(torch.where(inked.view(-1, 1), out.view(-1, h * w).float(), block))
+    return torch.cat(parts)
 
 
 def peak_working_set_mb():
@@ -90,6 +117,7 @@ def main():
     p.add_argument("--split", choices=["seed", "full"], default="seed")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--deskew", action="store_true")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -103,6 +131,12 @@ def main():
         x_train, y_train = images, labels
         x_valid = read_idx(a.data, "t10k-images-idx3-ubyte").reshape(-1, 784).float() / 255
         y_valid = read_idx(a.data, "t10k-labels-idx1-ubyte").long()
+
+    deskew_seconds = 0.0
+    if a.deskew:
+        start = time.perf_counter()
+        x_train, x_valid = deskew(x_train), deskew(x_valid)
+        deskew_seconds = time.perf_counter() - start
 
     sizes = [784] + [int(h) for h in a.hidden.split(",") if h] + [10]
     layers = []
@@ -154,6 +188,8 @@ def main():
                "train_loss": epochs[-1]["train_loss"], "valid_loss": epochs[-1]["valid_loss"],
                "valid_accuracy": epochs[-1]["valid_accuracy"],
                "peak_working_set_mb": peak_working_set_mb(), "torch": torch.__version__}
+    if a.deskew:
+        summary["deskew_seconds"] = deskew_seconds
     if a.split == "full":
         summary["test_accuracy"] = epochs[-1]["valid_accuracy"]
     print(json.dumps(summary))
