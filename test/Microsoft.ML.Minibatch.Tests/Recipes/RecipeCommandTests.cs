@@ -97,6 +97,13 @@ public sealed class RecipeCommandTests
             // Measured 1.5e-5: ONNX Runtime computes the moments and the sampling grid in float32, we the moments in
             // double; a pixel moves by ~1e-6 of a pixel, which the 784 inputs sum into the probabilities.
             Assert.IsLessThanOrEqualTo(2e-5, worst);
+
+            string report = Path.ChangeExtension(model, ".html");
+            var (reportExit, reportOutput) = UX.ReportTests.Run(ReportCommand.Create, "report", "--model", model, "--out", report, "--mistakes", "4");
+            Assert.AreEqual(0, reportExit, reportOutput);
+            string configuration = System.Xml.Linq.XDocument.Load(report).Descendants("section").Single(s => (string?)s.Attribute("id") == "configuration").Value;
+            File.Delete(report);
+            StringAssert.Contains(configuration, "784 → 50 → 10  (Linear, ReLU between; each input deskewed as a 28 × 28 image)");
         }
         finally
         {
