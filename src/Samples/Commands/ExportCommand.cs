@@ -32,11 +32,15 @@ internal static class ExportCommand
                 StateDictFile.Save(network.Model, weightsPath);
                 var keys = string.Join(", ", network.Model.StateDict().Select(p => $"{p.Key} [{string.Join(", ", p.Value.GetShape())}]"));
                 writer.WriteLine($"wrote {weightsPath}: {keys}");
+                // The state dict is weights only; the ONNX export carries the deskewing, this file cannot.
+                if (network.TrainingOptions.Deskew)
+                    writer.WriteLine("note: the model deskews its inputs; whoever loads these weights must deskew the images first (as pytorch_reference.py --deskew does)");
             }
             if (parse.GetValue(onnx) is { } onnxPath)
             {
                 network.ExportOnnx(onnxPath);
-                writer.WriteLine($"wrote {onnxPath}: input '{network.FeatureColumnName}' [N, {network.InputSize}], output 'Score' [N, {network.ClassCount}]");
+                writer.WriteLine($"wrote {onnxPath}: input '{network.FeatureColumnName}' [N, {network.InputSize}], output 'Score' [N, {network.ClassCount}]"
+                    + (network.TrainingOptions.Deskew ? " (the graph deskews its input)" : ""));
             }
             writer.Flush();
             return 0;

@@ -104,6 +104,14 @@ public sealed class RecipeCommandTests
             string configuration = System.Xml.Linq.XDocument.Load(report).Descendants("section").Single(s => (string?)s.Attribute("id") == "configuration").Value;
             File.Delete(report);
             StringAssert.Contains(configuration, "784 → 50 → 10  (Linear, ReLU between; each input deskewed as a 28 × 28 image)");
+
+            string weights = Path.ChangeExtension(model, ".bin"), onnx = Path.ChangeExtension(model, ".onnx");
+            var (exportExit, exported) = UX.ReportTests.Run(ExportCommand.Create, "export", "--model", model, "--weights", weights, "--onnx", onnx);
+            File.Delete(weights);
+            File.Delete(onnx);
+            Assert.AreEqual(0, exportExit, exported);
+            StringAssert.Contains(exported, "whoever loads these weights must deskew the images first");
+            StringAssert.Contains(exported, "(the graph deskews its input)");
         }
         finally
         {
