@@ -53,6 +53,25 @@ public sealed class LoaderDatasetTests
     }
 
     [TestMethod]
+    public void ByteImageDataset_ConvertsEveryRowWidth_ThroughEveryVectorSize()
+    {
+        // Blocks of 64, 32 and 16 pixels and a scalar tail: widths that use each, alone and together (784 = 12·64 + 16).
+        var rand = new Random(3);
+        foreach (int width in new[] { 1, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 80, 97, 127, 784 })
+        {
+            var pixels = new byte[5 * width];
+            rand.NextBytes(pixels);
+            var ds = new ByteImageDataset(pixels, new byte[5], width);
+            var features = new float[3 * width];
+            ds.Gather([4, 0, 2], features, new int[3]);
+            int[] rows = [4, 0, 2];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < width; j++)
+                    Assert.AreEqual((float)((double)pixels[rows[i] * width + j] / 255.0), features[i * width + j], $"width {width}, row {i}, pixel {j}");
+        }
+    }
+
+    [TestMethod]
     public void ByteImageDataset_SliceSharesRows_AndChecksSizes()
     {
         var pixels = Enumerable.Range(0, 40).Select(i => (byte)i).ToArray();
