@@ -136,11 +136,11 @@ public static class Gemm
                 Accumulate = accumulate,
                 // k ≥ 16 (the widest vector) lets the dot kernel finish with one overlapping full-width step.
                 UseDot = transposeB && !transposeA && k >= Math.Max(16, Vector<float>.Count) && (long)n * k <= DotMaxB,
-                SixRowTiles = path == GemmPath.Vector512 && m % 12 is > 0 and <= 6,
+                RowTile = GemmJob.RowTileFor(path, m),
             };
 
             // Split along whichever side has more register tiles; never along k.
-            int rowTile = job.UseDot ? GemmJob.DotRows(path) : GemmJob.MicroRows(path);
+            int rowTile = job.UseDot ? GemmJob.DotRows(path) : job.RowTile;
             int colTile = job.UseDot ? 4 : GemmJob.MicroCols(path);
             int rowTiles = (m + rowTile - 1) / rowTile;
             int colTiles = (n + colTile - 1) / colTile;

@@ -38,11 +38,11 @@ internal unsafe struct GemmJob
     public bool UseDot;
 
     /// <summary>
-    /// Whether the AVX-512 packed path uses 6-row register tiles instead of 12: when the rows of C fill the last 12-row
-    /// tile only half or less (the lesson's weight gradient has 50 rows: 60 computed for 50 with 12-row tiles, 54 with
-    /// 6-row ones). Each element is the same sequence of fused multiply-adds either way, so the bits do not change.
+    /// The height of the packed path's register tiles: 6 except on AVX-512, where it is 12, 10 or 6, whichever computes
+    /// the fewest rows for <see cref="M"/> (<see cref="RowTileFor"/>). Each element is the same sequence of fused
+    /// multiply-adds whatever the tile, so the bits do not change.
     /// </summary>
-    public bool SixRowTiles;
+    public int RowTile;
 
     /// <summary>Whether chunks split the rows (else the columns) of C.</summary>
     public bool SplitRows;
@@ -59,8 +59,22 @@ internal unsafe struct GemmJob
     [ThreadStatic]
     private static float[]? t_packB;
 
-    /// <summary>Register-tile height of the packed path.</summary>
-    public static int MicroRows(GemmPath path) => path == GemmPath.Vector512 ? 12 : 6;
+    /// <summary>
+    /// Register-tile height of the packed path for <paramref name="m"/> rows. On AVX-512 (32 registers) the 12-row
+    /// tile has the best ratio of loads to multiply-adds, but a last tile that is mostly empty costs a whole tile of
+    /// arithmetic: the lesson's 50-row weight gradient computes 60 rows with 12-row tiles, 54 with 6-row ones and
+    /// exactly 50 with 10-row ones. So the height computing the fewest rows wins, the taller one on a tie.
+    /// </summary>
+    public static int RowTileFor(GemmPath path, int m)
+    {
+        if (path != GemmPath.Vector512) return 6;
+        int best = 12;
+        foreach (int height in (ReadOnlySpan<int>)[10, 6])
+            if (Padded(m, height) < Padded(m, best)) best = height;
+        return best;
+
+        static long Padded(int rows, int height) => (rows + height - 1L) / height * height;
+    }
 
     /// <summary>Register-tile width of the packed path.</summary>
     public static int MicroCols(GemmPath path) => path switch
@@ -100,8 +114,11 @@ internal unsafe struct GemmJob
 
         switch (Path)
         {
-            case GemmPath.Vector512 when SixRowTiles:
+            case GemmPath.Vector512 when RowTile == 6:
                 Execute<Vector512Ops, Vector512<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector512Ops, Vector512<float>>, 6, 240);
+                break;
+            case GemmPath.Vector512 when RowTile == 10:
+                Execute<Vector512Ops, Vector512<float>>(a, b, c, m, n, &GemmKernels.Axpy10x2<Vector512Ops, Vector512<float>>, 10, 240);
                 break;
             case GemmPath.Vector512:
                 Execute<Vector512Ops, Vector512<float>>(a, b, c, m, n, &GemmKernels.Axpy12x2<Vector512Ops, Vector512<float>>, 12, 240);

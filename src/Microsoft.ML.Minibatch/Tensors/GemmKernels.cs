@@ -87,6 +87,71 @@ internal static class GemmKernels
         }
     }
 
+    /// <summary>Register tile of 10 rows × 2 vectors (for 10, 20, 50 … rows, which 12-row tiles would pad): C tile (+)= packed A sliver [kc×10] · B sliver [kc×2V], whose rows are
+    /// <paramref name="ldb"/> floats apart (2V when packed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Axpy10x2<TOps, TVec>(int kc, float* ap, float* bp, int ldb, float* c, int ldc, bool add, int mr, int nr)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero;
+        TVec c50 = TOps.Zero, c51 = TOps.Zero;
+        TVec c60 = TOps.Zero, c61 = TOps.Zero;
+        TVec c70 = TOps.Zero, c71 = TOps.Zero;
+        TVec c80 = TOps.Zero, c81 = TOps.Zero;
+        TVec c90 = TOps.Zero, c91 = TOps.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + w);
+            TVec a;
+            a = TOps.Broadcast(ap + 0); c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
+            a = TOps.Broadcast(ap + 1); c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
+            a = TOps.Broadcast(ap + 2); c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
+            a = TOps.Broadcast(ap + 3); c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
+            a = TOps.Broadcast(ap + 4); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
+            a = TOps.Broadcast(ap + 5); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
+            a = TOps.Broadcast(ap + 6); c60 = TOps.MultiplyAdd(a, b0, c60); c61 = TOps.MultiplyAdd(a, b1, c61);
+            a = TOps.Broadcast(ap + 7); c70 = TOps.MultiplyAdd(a, b0, c70); c71 = TOps.MultiplyAdd(a, b1, c71);
+            a = TOps.Broadcast(ap + 8); c80 = TOps.MultiplyAdd(a, b0, c80); c81 = TOps.MultiplyAdd(a, b1, c81);
+            a = TOps.Broadcast(ap + 9); c90 = TOps.MultiplyAdd(a, b0, c90); c91 = TOps.MultiplyAdd(a, b1, c91);
+            ap += 10;
+            bp += ldb;
+        }
+        if (mr == 10 && nr == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c + 0 * ldc, w, c00, c01, add);
+            StoreRow<TOps, TVec>(c + 1 * ldc, w, c10, c11, add);
+            StoreRow<TOps, TVec>(c + 2 * ldc, w, c20, c21, add);
+            StoreRow<TOps, TVec>(c + 3 * ldc, w, c30, c31, add);
+            StoreRow<TOps, TVec>(c + 4 * ldc, w, c40, c41, add);
+            StoreRow<TOps, TVec>(c + 5 * ldc, w, c50, c51, add);
+            StoreRow<TOps, TVec>(c + 6 * ldc, w, c60, c61, add);
+            StoreRow<TOps, TVec>(c + 7 * ldc, w, c70, c71, add);
+            StoreRow<TOps, TVec>(c + 8 * ldc, w, c80, c81, add);
+            StoreRow<TOps, TVec>(c + 9 * ldc, w, c90, c91, add);
+        }
+        else
+        {
+            // Edge tile: spill the whole register tile, then write only the rows and columns that exist.
+            float* t = stackalloc float[10 * 2 * w];
+            TOps.Store(t + 0 * 2 * w, c00); TOps.Store(t + 0 * 2 * w + w, c01);
+            TOps.Store(t + 1 * 2 * w, c10); TOps.Store(t + 1 * 2 * w + w, c11);
+            TOps.Store(t + 2 * 2 * w, c20); TOps.Store(t + 2 * 2 * w + w, c21);
+            TOps.Store(t + 3 * 2 * w, c30); TOps.Store(t + 3 * 2 * w + w, c31);
+            TOps.Store(t + 4 * 2 * w, c40); TOps.Store(t + 4 * 2 * w + w, c41);
+            TOps.Store(t + 5 * 2 * w, c50); TOps.Store(t + 5 * 2 * w + w, c51);
+            TOps.Store(t + 6 * 2 * w, c60); TOps.Store(t + 6 * 2 * w + w, c61);
+            TOps.Store(t + 7 * 2 * w, c70); TOps.Store(t + 7 * 2 * w + w, c71);
+            TOps.Store(t + 8 * 2 * w, c80); TOps.Store(t + 8 * 2 * w + w, c81);
+            TOps.Store(t + 9 * 2 * w, c90); TOps.Store(t + 9 * 2 * w + w, c91);
+            WriteEdge(t, 2 * w, c, ldc, mr, nr, add);
+        }
+    }
+
     /// <summary>Register tile of 6 rows × 2 vectors: C tile (+)= packed A sliver [kc×6] · B sliver [kc×2V], whose rows are
     /// <paramref name="ldb"/> floats apart (2V when packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -84,27 +84,31 @@ public sealed class GemmDeterminismTests
     }
 
     [TestMethod]
-    public void Six_and_twelve_row_tiles_give_the_same_bits()
+    public void Six_ten_and_twelve_row_tiles_give_the_same_bits()
     {
-        // 50 and 54 rows take 6-row register tiles on the AVX-512 path; their first 48 rows alone take 12-row tiles.
+        // On the AVX-512 path 40 and 50 rows take 10-row register tiles, 54 rows 6-row ones; their first 36 or 48 rows
+        // alone take 12-row tiles.
         var rng = new Random(5);
-        foreach (int m in new[] { 50, 54 })
+        foreach (int m in new[] { 40, 50, 54 })
             foreach (bool transposeA in new[] { true, false })
             {
                 const int N = 100, K = 64;
+                int rows = m / 12 * 12;
                 float[] a = GemmTests.RandomMatrix(rng, m * K);
                 float[] b = GemmTests.RandomMatrix(rng, K * N);
                 float[] c0 = GemmTests.RandomMatrix(rng, m * N);
                 float[] whole = (float[])c0.Clone();
                 Gemm.Multiply(a, transposeA, b, false, whole, m, N, K, accumulate: true);
-                // The first 48 rows of C by themselves: A's first 48 rows (columns, when stored transposed).
-                float[] top = new float[48 * K];
-                for (int i = 0; i < 48; i++)
-                    for (int p = 0; p < K; p++) top[transposeA ? p * 48 + i : i * K + p] = transposeA ? a[p * m + i] : a[i * K + p];
-                float[] part = c0[..(48 * N)];
-                Gemm.Multiply(top, transposeA, b, false, part, 48, N, K, accumulate: true);
-                AssertBitwiseEqual(whole[..(48 * N)], part, $"{m} rows, transposeA {transposeA}");
+                // The first rows of C by themselves: A's first rows (columns, when stored transposed).
+                float[] top = new float[rows * K];
+                for (int i = 0; i < rows; i++)
+                    for (int p = 0; p < K; p++) top[transposeA ? p * rows + i : i * K + p] = transposeA ? a[p * m + i] : a[i * K + p];
+                float[] part = c0[..(rows * N)];
+                Gemm.Multiply(top, transposeA, b, false, part, rows, N, K, accumulate: true);
+                AssertBitwiseEqual(whole[..(rows * N)], part, $"{m} rows, transposeA {transposeA}");
             }
+        CollectionAssert.AreEqual(new[] { 12, 10, 10, 6, 12, 6, 10 },
+            new[] { 48, 50, 40, 54, 36, 64, 10 }.Select(m => GemmJob.RowTileFor(GemmPath.Vector512, m)).ToArray());
     }
 
     [TestMethod]
