@@ -22,6 +22,25 @@ public sealed class SeedsOnMnistTests
         return (MinibatchNetwork.Create(784, [50], 10, generator), generator);
     }
 
+    /// <summary>The seeds' loop (seed 1, batch 64, shuffled, SGD lr 0.5) for <paramref name="batches"/> batches: the model
+    /// and each batch's loss.</summary>
+    private static (Sequential Model, List<float> Losses) TrainBatches(ByteImageDataset train, int batches)
+    {
+        var (model, generator) = SeedsModel();
+        var optimizer = new Sgd(model.Parameters(), 0.5);
+        var losses = new List<float>();
+        foreach (var (xb, yb) in new DataLoader(train, 64, shuffle: true, generator: generator))
+        {
+            var loss = F.CrossEntropy(model.Forward(xb), yb);
+            losses.Add(loss.Item());
+            loss.Backward();
+            optimizer.Step();
+            optimizer.ZeroGrad();
+            if (losses.Count == batches) break;
+        }
+        return (model, losses);
+    }
+
     [TestMethod]
     public void TheLessonsProducts_SplitInOneTwoOrThreeParts_TrainTheSameBits()
     {
@@ -31,27 +50,16 @@ public sealed class SeedsOnMnistTests
         var (train, _) = Split();
         (List<float> Losses, float[] Weights) Run(int parts)
         {
-            var (model, generator) = SeedsModel();
-            var optimizer = new Sgd(model.Parameters(), 0.5);
-            var losses = new List<float>();
             Gemm.ForcedChunks = parts;
             try
             {
-                foreach (var (xb, yb) in new DataLoader(train, 64, shuffle: true, generator: generator))
-                {
-                    var loss = F.CrossEntropy(model.Forward(xb), yb);
-                    losses.Add(loss.Item());
-                    loss.Backward();
-                    optimizer.Step();
-                    optimizer.ZeroGrad();
-                    if (losses.Count == 200) break;
-                }
+                var (model, losses) = TrainBatches(train, 200);
+                return (losses, model.Parameters().SelectMany(p => p.ToArray()).ToArray());
             }
             finally
             {
                 Gemm.ForcedChunks = 0;
             }
-            return (losses, model.Parameters().SelectMany(p => p.ToArray()).ToArray());
         }
         var one = Run(1);
         foreach (int parts in new[] { 2, 3 })
@@ -66,19 +74,7 @@ public sealed class SeedsOnMnistTests
     public void FirstThirtyBatchLosses_MatchPyTorch()
     {
         var (train, _) = Split();
-        var (model, generator) = SeedsModel();
-        var optimizer = new Sgd(model.Parameters(), 0.5);
-        var loader = new DataLoader(train, 64, shuffle: true, generator: generator);
-        var losses = new List<float>();
-        foreach (var (xb, yb) in loader)
-        {
-            var loss = F.CrossEntropy(model.Forward(xb), yb);
-            losses.Add(loss.Item());
-            loss.Backward();
-            optimizer.Step();
-            optimizer.ZeroGrad();
-            if (losses.Count == 30) break;
-        }
+        var (_, losses) = TrainBatches(train, 30);
         var expected = PipelineGolden.Root.GetProperty("mnist_losses").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         for (int i = 0; i < expected.Length; i++)
         {
