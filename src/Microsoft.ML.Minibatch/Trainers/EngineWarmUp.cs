@@ -17,7 +17,7 @@ internal static class EngineWarmUp
 {
     // Wide enough for the dot-product GEMM path (k ≥ 16) that most first layers take; ten classes, as most data sets
     // have about as many, so that the last layer's products and the loss take the kernels a real fit takes (a
-    // 10-row weight gradient uses 12-row register tiles, a 3-row one 6-row tiles).
+    // 10-row weight gradient uses 10-row register tiles, a 3-row one 6-row tiles: GemmJob.RowTileFor).
     private const int Features = 32;
     private const int Classes = 10;
     private const int Rows = 20;

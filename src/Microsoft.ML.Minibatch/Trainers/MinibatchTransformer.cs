@@ -99,6 +99,11 @@ public sealed class MinibatchTransformer : ITransformer
     /// <summary>How rows are deskewed before the network, or null (<see cref="MinibatchTrainer.Options.Deskew"/>).</summary>
     internal ImageDeskew? Deskew { get; }
 
+    /// <summary>The image size the model reads each feature vector as when it deskews it
+    /// (<see cref="MinibatchTrainer.Options.Deskew"/>, with <see cref="MinibatchTrainer.Options.ImageWidth"/> 0 resolved
+    /// to a square), or null when it does not deskew.</summary>
+    public (int Height, int Width)? DeskewImageSize => Deskew is { } deskew ? (deskew.Height, deskew.Width) : null;
+
     /// <summary>The trained network: <c>Sequential(Linear, ReLU, …, Linear)</c>, keyed like PyTorch's.</summary>
     public Sequential Model { get; }
 

@@ -219,7 +219,7 @@ internal static class HtmlReport
         var items = new List<(string, string)>
         {
             ("model file", data.ModelPath),
-            ("architecture", string.Join(" → ", widths.Select(w => w.ToString(CultureInfo.InvariantCulture))) + $"  ({Layers(o, n.InputSize)})"),
+            ("architecture", string.Join(" → ", widths.Select(w => w.ToString(CultureInfo.InvariantCulture))) + $"  ({Layers(o, n.DeskewImageSize)})"),
             ("parameters", parameters.ToString("N0", CultureInfo.InvariantCulture)),
             ("optimizer", Invariant($"{o.Optimizer}, learning rate {o.LearningRate:G6}, momentum {o.Momentum:G6}, weight decay {o.WeightDecay:G6}")),
             ("batch size", Invariant($"{o.BatchSize} (validation {o.ValidationBatchSize?.ToString(CultureInfo.InvariantCulture) ?? "2 × " + o.BatchSize.ToString(CultureInfo.InvariantCulture)})")),
@@ -246,13 +246,11 @@ internal static class HtmlReport
     }
 
     /// <summary>What the architecture's widths leave out: the layers between them, dropout and deskewing.</summary>
-    private static string Layers(MinibatchTrainer.Options o, int inputSize)
+    private static string Layers(MinibatchTrainer.Options o, (int Height, int Width)? deskewed)
     {
         string layers = o.HiddenLayers.Length == 0 ? "one Linear layer"
             : "Linear, ReLU between" + (o.DropoutRate > 0 ? Invariant($", dropout {o.DropoutRate:G6} after each ReLU") : "");
-        if (!o.Deskew) return layers;
-        int width = o.ImageWidth > 0 ? o.ImageWidth : (int)Math.Round(Math.Sqrt(inputSize));
-        return layers + Invariant($"; each input deskewed as a {inputSize / width} × {width} image");
+        return deskewed is var (height, width) ? layers + Invariant($"; each input deskewed as a {height} × {width} image") : layers;
     }
 
     private static string E(string text) => WebUtility.HtmlEncode(text);

@@ -138,6 +138,7 @@ public sealed class DeskewTests
         var plain = Fit(deskewedRows, deskew: false);
         AssertSameWeights(plain, deskewing);
         Assert.IsTrue(deskewing.TrainingOptions.Deskew);
+        Assert.IsNull(plain.DeskewImageSize);
 
         float[] raw = rows.SelectMany(r => r.Features).ToArray(), straight = deskewedRows.SelectMany(r => r.Features).ToArray();
         var ours = new float[rows.Count * 3];
@@ -165,6 +166,7 @@ public sealed class DeskewTests
         var loaded = MinibatchTransformer.Load(zip);
         Assert.IsTrue(loaded.TrainingOptions.Deskew);
         Assert.AreEqual(0, loaded.TrainingOptions.ImageWidth);
+        Assert.AreEqual((Side, Side), loaded.DeskewImageSize, "ImageWidth 0: a square image");
         var again = new float[ours.Length];
         loaded.Score(features, again);
         CollectionAssert.AreEqual(ours, again);

@@ -75,6 +75,7 @@ public sealed class RecipeCommandTests
             var loaded = MinibatchTransformer.Load(model);
             Assert.IsTrue(loaded.TrainingOptions.Deskew);
             Assert.AreEqual(28, loaded.TrainingOptions.ImageWidth, "the width comes from the IDX header");
+            Assert.AreEqual((28, 28), loaded.DeskewImageSize);
 
             var ml = new MLContext(seed: 1);
             var valid = ModelCommandSupport.LoadSplit(ml, null, "valid");
