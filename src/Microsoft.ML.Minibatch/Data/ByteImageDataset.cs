@@ -87,6 +87,23 @@ public sealed class ByteImageDataset : Dataset
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>Requests the rows' cache lines into the second-level cache, where they wait while the current batch
+    /// trains (the lesson's gather 11–16 → 8–9 µs a batch).</remarks>
+    public override unsafe void Prefetch(ReadOnlySpan<int> indices)
+    {
+        if (!Sse.IsSupported) return;
+        int f = _featureCount;
+        fixed (byte* p = _pixels.Span)
+        {
+            foreach (int row in indices)
+            {
+                if ((uint)row >= (uint)Count) continue;
+                for (int offset = 0; offset < f; offset += 64) Sse.Prefetch1(p + (long)row * f + offset);
+            }
+        }
+    }
+
     private static unsafe void PrefetchRow(ReadOnlySpan<byte> pixels, int start, int length)
     {
         fixed (byte* p = pixels)

@@ -113,6 +113,15 @@ public abstract class Dataset
     }
 
     /// <summary>
+    /// Hints that the rows named by <paramref name="indices"/> will be gathered soon, so that an implementation can start
+    /// bringing them into the cache while other work runs. Does nothing by default; indices out of range are ignored.
+    /// </summary>
+    /// <param name="indices">Row indices that a coming <see cref="Gather(ReadOnlySpan{int}, Span{float}, Span{int})"/> will name.</param>
+    public virtual void Prefetch(ReadOnlySpan<int> indices)
+    {
+    }
+
+    /// <summary>
     /// Copies the rows named by <paramref name="indices"/>, already checked to be in range, into destinations of the right length.
     /// </summary>
     /// <param name="indices">Row indices, each in [0, <see cref="Count"/>).</param>

@@ -23,6 +23,8 @@ internal sealed class DeskewedDataset : Dataset
 
     public override int FeatureCount => _images.FeatureCount;
 
+    public override void Prefetch(ReadOnlySpan<int> indices) => _images.Prefetch(indices);
+
     protected override void GatherCore(ReadOnlySpan<int> indices, Span<float> features, Span<int> labels)
     {
         _images.Gather(indices, features, labels);

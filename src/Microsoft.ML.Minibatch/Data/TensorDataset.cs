@@ -63,6 +63,21 @@ public sealed class TensorDataset : Dataset
         }
     }
 
+    /// <inheritdoc />
+    public override unsafe void Prefetch(ReadOnlySpan<int> indices)
+    {
+        if (!Sse.IsSupported) return;
+        int f = _featureCount;
+        fixed (float* p = _features.AsSpan())
+        {
+            foreach (int row in indices)
+            {
+                if ((uint)row >= (uint)Count) continue;
+                for (int offset = 0; offset < f; offset += 16) Sse.Prefetch1(p + (long)row * f + offset);
+            }
+        }
+    }
+
     private static unsafe void PrefetchRow(ReadOnlySpan<float> values, int start, int length)
     {
         fixed (float* p = values)

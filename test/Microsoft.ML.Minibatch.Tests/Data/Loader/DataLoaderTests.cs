@@ -38,6 +38,49 @@ public sealed class DataLoaderTests
     }
 
     [TestMethod]
+    public void EachBatch_NamesTheNextBatchsRowsToTheDataset_BeforeItIsRequested()
+    {
+        var dataset = new RecordingDataset(Numbered(150, 3));
+        var loader = new DataLoader(dataset, batchSize: 64, shuffle: true, generator: new Generator(2));
+        var gathered = new List<int[]>();
+        foreach (var _ in loader)
+        {
+            gathered.Add(dataset.Events[^1].Indices);
+            if (gathered.Count < loader.Count)
+            {
+                // The loader has already handed back this batch, and told the dataset which rows come next.
+                Assert.AreEqual("prefetch", dataset.Events[^1].Kind);
+            }
+        }
+
+        // gather b0, prefetch b1, gather b1, prefetch b2, gather b2 (the short last one): nothing after the last batch.
+        CollectionAssert.AreEqual(new[] { "gather", "prefetch", "gather", "prefetch", "gather" }, dataset.Events.Select(e => e.Kind).ToArray());
+        for (int i = 1; i < dataset.Events.Count; i += 2)
+        {
+            CollectionAssert.AreEqual(dataset.Events[i + 1].Indices, dataset.Events[i].Indices, $"event {i} names the rows of the next gather");
+        }
+        Assert.AreEqual(150, dataset.Events.Where(e => e.Kind == "gather").Sum(e => e.Indices.Length));
+    }
+
+    /// <summary>A dataset that records every gather and prefetch, in order, with its indices.</summary>
+    private sealed class RecordingDataset(Dataset rows) : Dataset
+    {
+        public List<(string Kind, int[] Indices)> Events { get; } = [];
+
+        public override int Count => rows.Count;
+
+        public override int FeatureCount => rows.FeatureCount;
+
+        public override void Prefetch(ReadOnlySpan<int> indices) => Events.Add(("prefetch", indices.ToArray()));
+
+        protected override void GatherCore(ReadOnlySpan<int> indices, Span<float> features, Span<int> labels)
+        {
+            Events.Add(("gather", indices.ToArray()));
+            rows.Gather(indices, features, labels);
+        }
+    }
+
+    [TestMethod]
     public void DropLast_DropsTheShortBatch()
     {
         var loader = new DataLoader(Numbered(150, 4), batchSize: 64, dropLast: true);

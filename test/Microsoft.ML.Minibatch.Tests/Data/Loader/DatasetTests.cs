@@ -72,6 +72,23 @@ public sealed class LoaderDatasetTests
     }
 
     [TestMethod]
+    public void Prefetch_IsAHint_ThatTakesAnyIndexAndChangesNoRow()
+    {
+        var pixels = Enumerable.Range(0, 3 * 70).Select(i => (byte)i).ToArray();
+        var bytes = new ByteImageDataset(pixels, new byte[] { 1, 2, 3 }, 70);
+        var floats = new TensorDataset(Tensor.FromArray(Enumerable.Range(0, 3 * 70).Select(i => (float)i).ToArray(), 3, 70), new IntTensor([1, 2, 3]));
+        foreach (Dataset ds in new Dataset[] { bytes, floats, bytes.Slice(1, 2) })
+        {
+            var before = ds.GetBatch(0, ds.Count);
+            ds.Prefetch([0, ds.Count - 1, ds.Count, -1, int.MaxValue, int.MinValue]);
+            ds.Prefetch([]);
+            var after = ds.GetBatch(0, ds.Count);
+            CollectionAssert.AreEqual(before.Features.ToArray(), after.Features.ToArray(), ds.GetType().Name);
+            CollectionAssert.AreEqual(before.Labels.ToArray(), after.Labels.ToArray(), ds.GetType().Name);
+        }
+    }
+
+    [TestMethod]
     public void ByteImageDataset_SliceSharesRows_AndChecksSizes()
     {
         var pixels = Enumerable.Range(0, 40).Select(i => (byte)i).ToArray();
