@@ -59,6 +59,9 @@ internal unsafe struct GemmJob
     [ThreadStatic]
     private static float[]? t_packB;
 
+    [ThreadStatic]
+    private static ulong[]? t_dotSteps;
+
     /// <summary>
     /// Register-tile height of the packed path for <paramref name="m"/> rows. On AVX-512 (32 registers) the 12-row
     /// tile has the best ratio of loads to multiply-adds, but a last tile that is mostly empty costs a whole tile of
@@ -159,6 +162,7 @@ internal unsafe struct GemmJob
         bool add = Accumulate;
         bool fiveRows = DotRows(Path) == 5;
         int rowStep = fiveRows ? 5 : 2;
+        ulong* steps = StepMask(ref t_dotSteps, k / TOps.Count);
         for (int i = 0; i < m; i += rowStep)
         {
             int mr = Math.Min(rowStep, m - i);
@@ -169,6 +173,7 @@ internal unsafe struct GemmJob
             float* a2 = a + (long)Math.Min(i + 2, m - 1) * lda;
             float* a3 = a + (long)Math.Min(i + 3, m - 1) * lda;
             float* a4 = a + (long)Math.Min(i + 4, m - 1) * lda;
+            GemmKernels.MarkNonzeroSteps<TOps, TVec>(a0, lda, mr, k / TOps.Count, steps);
             for (int j = 0; j < n; j += 4)
             {
                 int nr = Math.Min(4, n - j);
@@ -179,11 +184,11 @@ internal unsafe struct GemmJob
                 float* cij = c + (long)i * ldc + j;
                 if (fiveRows)
                 {
-                    GemmKernels.Dot5x4<TOps, TVec>(k, a0, a1, a2, a3, a4, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                    GemmKernels.Dot5x4<TOps, TVec>(k, steps, a0, a1, a2, a3, a4, b0, b1, b2, b3, cij, ldc, add, mr, nr);
                 }
                 else
                 {
-                    GemmKernels.Dot2x4<TOps, TVec>(k, a0, a1, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                    GemmKernels.Dot2x4<TOps, TVec>(k, steps, a0, a1, b0, b1, b2, b3, cij, ldc, add, mr, nr);
                 }
             }
         }
@@ -249,6 +254,18 @@ internal unsafe struct GemmJob
                 }
             }
         }
+    }
+
+    /// <summary>A per-thread pinned bit mask of at least <paramref name="steps"/> bits (see <see cref="GemmKernels.MarkNonzeroSteps{TOps, TVec}"/>).</summary>
+    private static ulong* StepMask(ref ulong[]? cache, int steps)
+    {
+        int words = (steps + 63) >> 6;
+        if (cache is null || cache.Length < words)
+        {
+            cache = GC.AllocateUninitializedArray<ulong>(Math.Max(words, 64), pinned: true);
+        }
+
+        return (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(cache));
     }
 
     /// <summary>A per-thread pinned packing buffer of at least <paramref name="length"/> floats, 64-byte aligned.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -202,13 +203,58 @@ internal static class GemmKernels
     }
 
     /// <summary>
+    /// Sets bit s of <paramref name="steps"/> (clearing the others) for each of the <paramref name="count"/> vector
+    /// steps of k — floats s·V … s·V + V − 1 — where any of the <paramref name="rows"/> rows of a dot-kernel tile,
+    /// <paramref name="rowStride"/> floats apart from <paramref name="first"/>, has a nonzero value. The dot kernels run
+    /// only the marked steps: a step whose A values are all zero adds ±0 to every accumulator, which leaves it unchanged
+    /// (an accumulator that starts at +0 never becomes −0 by adding zeros), so skipping it gives the same bits whenever
+    /// B is finite. Images and ReLU outputs are often zero: in 5-row tiles of MNIST's batches, 22% of the 16-pixel
+    /// steps are (the lesson's forward product 33 → 29 µs).
+    /// </summary>
+    internal static unsafe void MarkNonzeroSteps<TOps, TVec>(float* first, int rowStride, int rows, int count, ulong* steps)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        for (int word = 0; word < (count + 63) >> 6; word++)
+        {
+            ulong bits = 0;
+            for (int bit = 0, s = word << 6; bit < 64 && s < count; bit++, s++)
+            {
+                // Branch-free: whether a step is zero is as random as the data, and a mispredicted branch per step
+                // would cost more than or-ing the few vectors.
+                float* p = first + (long)s * w;
+                TVec any = TOps.Load(p);
+                for (int r = 1; r < rows; r++) any = TOps.Or(any, TOps.Load(p + (long)r * rowStride));
+                bits |= (TOps.IsZero(any) ? 0UL : 1UL) << bit;
+            }
+
+            steps[word] = bits;
+        }
+    }
+
+    /// <summary>
+    /// Takes the lowest run of consecutive set bits out of <paramref name="bits"/>: its first bit and one past its last.
+    /// The dot kernels walk the marked steps run by run, each run a plain loop, so a product without zero steps pays
+    /// one run per 64 steps.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextRun(ref ulong bits, out int start, out int end)
+    {
+        start = BitOperations.TrailingZeroCount(bits);
+        end = start + BitOperations.TrailingZeroCount(~(bits >> start));
+        bits = end >= 64 ? 0 : bits & (~0UL << end);
+        return start < 64;
+    }
+
+    /// <summary>
     /// C[5×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output, reduced
     /// across lanes once at the end. Five rows, not four: 20 accumulators and 5 + 1 operand vectors fit AVX-512's 32
     /// registers, and each step loads 9 vectors for 20 fused multiply-adds instead of 8 for 16 (the lesson's forward
-    /// product 37.7 → 34.2 µs). Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// product 37.7 → 34.2 µs). Only the vector steps marked in <paramref name="steps"/> run (<see cref="MarkNonzeroSteps"/>);
+    /// the last k % V values always do. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Dot5x4<TOps, TVec>(int k, float* a0, float* a1, float* a2, float* a3, float* a4, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
+    internal static unsafe void Dot5x4<TOps, TVec>(int k, ulong* steps, float* a0, float* a1, float* a2, float* a3, float* a4, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
@@ -218,18 +264,24 @@ internal static class GemmKernels
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
         int kv = k - k % w;
-        for (int p = 0; p < kv; p += w)
+        for (int word = 0; word < (kv / w + 63) >> 6; word++)
         {
-            TVec x0 = TOps.Load(a0 + p);
-            TVec x1 = TOps.Load(a1 + p);
-            TVec x2 = TOps.Load(a2 + p);
-            TVec x3 = TOps.Load(a3 + p);
-            TVec x4 = TOps.Load(a4 + p);
-            TVec y;
-            y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30); c40 = TOps.MultiplyAdd(x4, y, c40);
-            y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31); c41 = TOps.MultiplyAdd(x4, y, c41);
-            y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32); c42 = TOps.MultiplyAdd(x4, y, c42);
-            y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33); c43 = TOps.MultiplyAdd(x4, y, c43);
+            for (ulong bits = steps[word]; NextRun(ref bits, out int start, out int end);)
+            {
+                for (int p = ((word << 6) + start) * w, pEnd = ((word << 6) + end) * w; p < pEnd; p += w)
+                {
+                    TVec x0 = TOps.Load(a0 + p);
+                    TVec x1 = TOps.Load(a1 + p);
+                    TVec x2 = TOps.Load(a2 + p);
+                    TVec x3 = TOps.Load(a3 + p);
+                    TVec x4 = TOps.Load(a4 + p);
+                    TVec y;
+                    y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20); c30 = TOps.MultiplyAdd(x3, y, c30); c40 = TOps.MultiplyAdd(x4, y, c40);
+                    y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21); c31 = TOps.MultiplyAdd(x3, y, c31); c41 = TOps.MultiplyAdd(x4, y, c41);
+                    y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22); c32 = TOps.MultiplyAdd(x3, y, c32); c42 = TOps.MultiplyAdd(x4, y, c42);
+                    y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23); c33 = TOps.MultiplyAdd(x3, y, c33); c43 = TOps.MultiplyAdd(x4, y, c43);
+                }
+            }
         }
         if (kv < k)
         {
@@ -276,25 +328,32 @@ internal static class GemmKernels
 
     /// <summary>
     /// C[2×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
-    /// reduced across lanes once at the end. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// reduced across lanes once at the end, over the vector steps marked in <paramref name="steps"/> as in
+    /// <see cref="Dot5x4"/>. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Dot2x4<TOps, TVec>(int k, float* a0, float* a1, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
+    internal static unsafe void Dot2x4<TOps, TVec>(int k, ulong* steps, float* a0, float* a1, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
         int kv = k - k % w;
-        for (int p = 0; p < kv; p += w)
+        for (int word = 0; word < (kv / w + 63) >> 6; word++)
         {
-            TVec x0 = TOps.Load(a0 + p);
-            TVec x1 = TOps.Load(a1 + p);
-            TVec y;
-            y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10);
-            y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11);
-            y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12);
-            y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13);
+            for (ulong bits = steps[word]; NextRun(ref bits, out int start, out int end);)
+            {
+                for (int p = ((word << 6) + start) * w, pEnd = ((word << 6) + end) * w; p < pEnd; p += w)
+                {
+                    TVec x0 = TOps.Load(a0 + p);
+                    TVec x1 = TOps.Load(a1 + p);
+                    TVec y;
+                    y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10);
+                    y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11);
+                    y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12);
+                    y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13);
+                }
+            }
         }
         if (kv < k)
         {

@@ -34,6 +34,12 @@ internal interface IGemmOps<TVec> where TVec : unmanaged
     /// <summary>a + b.</summary>
     static abstract TVec Add(TVec a, TVec b);
 
+    /// <summary>The bitwise or of two registers (for zero tests: a lane of either sign's zero or'ed with zero is zero only for +0).</summary>
+    static abstract TVec Or(TVec a, TVec b);
+
+    /// <summary>Whether every lane is zero (either sign; NaN is not zero).</summary>
+    static abstract bool IsZero(TVec v);
+
     /// <summary>Sum of the lanes, in a fixed order.</summary>
     static abstract float Sum(TVec v);
 
@@ -65,6 +71,12 @@ internal readonly struct Vector512Ops : IGemmOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsZero(Vector512<float> v) => Vector512.EqualsAll(v, Vector512<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> v) => Vector256Ops.Sum(v.GetLower() + v.GetUpper());
@@ -99,6 +111,12 @@ internal readonly struct Vector256Ops : IGemmOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsZero(Vector256<float> v) => Vector256.EqualsAll(v, Vector256<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> v)
@@ -150,6 +168,12 @@ internal readonly struct PortableVectorOps : IGemmOps<Vector<float>>
     public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Or(Vector<float> a, Vector<float> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsZero(Vector<float> v) => Vector.EqualsAll(v, Vector<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector<float> v) => Vector.Sum(v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -182,6 +206,12 @@ internal readonly struct ScalarOps : IGemmOps<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Add(float a, float b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Or(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) | BitConverter.SingleToInt32Bits(b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsZero(float v) => v == 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(float v) => v;

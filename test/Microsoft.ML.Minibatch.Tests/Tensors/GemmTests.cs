@@ -109,6 +109,64 @@ public sealed class GemmTests
     }
 
     [TestMethod]
+    public void Zero_steps_of_A_in_the_dot_kernel_leave_the_result_exact()
+    {
+        // The A·Bᵀ kernel skips vector steps where a tile's rows of A are all zero (either sign). k = 16·70 + 5 puts
+        // 70 steps in two mask words and leaves a tail; the zero patterns cover a run across the words' boundary
+        // (steps 60…69), whole zero rows and tiles, single zero steps, −0 and scattered zeros.
+        const int m = 13, n = 37, k = (16 * 70) + 5;
+        var rng = new Random(11);
+        foreach (GemmPath path in _paths)
+        {
+            float[] a = RandomMatrix(rng, m * k);
+            for (int i = 0; i < m; i++)
+            {
+                for (int p = 0; p < k; p++)
+                {
+                    bool zero = (p >= 16 * 60 && p < 16 * 70) || i is 3 or 4 || (i < 5 && p / 16 % 3 == 0) || rng.Next(4) == 0;
+                    if (zero) a[(i * k) + p] = p % 2 == 0 ? 0f : -0f;
+                }
+            }
+
+            float[] b = RandomMatrix(rng, n * k);
+            float[] c0 = RandomMatrix(rng, (m * n) + 1);
+            foreach (bool acc in new[] { false, true })
+            {
+                float[] c = (float[])c0.Clone();
+                Run(path, () => Gemm.Multiply(a, false, b, true, c, m, n, k, acc));
+                for (int i = 0; i < m; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        double exact = acc ? c0[(i * n) + j] : 0, magnitude = Math.Abs(exact);
+                        for (int p = 0; p < k; p++)
+                        {
+                            exact += (double)a[(i * k) + p] * b[(j * k) + p];
+                            magnitude += Math.Abs((double)a[(i * k) + p] * b[(j * k) + p]);
+                        }
+
+                        double err = Math.Abs(c[(i * n) + j] - exact);
+                        Assert.IsTrue(err <= (k + 2) * Math.Pow(2, -24) * magnitude, $"path {path}, acc={acc}: C[{i},{j}] = {c[(i * n) + j]}, exact {exact}");
+                    }
+                }
+
+                Assert.AreEqual(c0[m * n], c[m * n], "value past C changed");
+            }
+
+            // A of zeros only (−0 among them): every output is exactly +0, or exactly C when accumulating.
+            float[] zeros = new float[m * k];
+            for (int p = 1; p < zeros.Length; p += 3) zeros[p] = -0f;
+            float[] z = RandomMatrix(rng, m * n);
+            Run(path, () => Gemm.Multiply(zeros, false, b, true, z, m, n, k));
+            Assert.IsTrue(z.All(v => BitConverter.SingleToInt32Bits(v) == 0), $"path {path}: a product of zeros is +0");
+            float[] kept = RandomMatrix(rng, m * n);
+            float[] sum = (float[])kept.Clone();
+            Run(path, () => Gemm.Multiply(zeros, false, b, true, sum, m, n, k, accumulate: true));
+            CollectionAssert.AreEqual(kept, sum, $"path {path}: accumulating zeros leaves C as it was");
+        }
+    }
+
+    [TestMethod]
     public void Zero_k_writes_zeros_or_leaves_C_when_accumulating()
     {
         foreach (GemmPath path in _paths)
