@@ -29,6 +29,9 @@ public static class Gemm
     [ThreadStatic]
     private static int t_forcedChunks;
 
+    [ThreadStatic]
+    private static bool t_forcedParallel;
+
     /// <summary>The path <see cref="GemmPath.Auto"/> resolves to on this machine.</summary>
     internal static GemmPath BestPath { get; } =
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmPath.Vector512
@@ -63,6 +66,16 @@ public static class Gemm
     {
         get => t_forcedChunks;
         set => t_forcedChunks = value;
+    }
+
+    /// <summary>
+    /// When true, calls on the current thread use up to <see cref="ComputeOptions.MaxThreads"/> threads whatever their
+    /// size (tests run the lesson's small products on the worker threads with it).
+    /// </summary>
+    internal static bool ForcedParallel
+    {
+        get => t_forcedParallel;
+        set => t_forcedParallel = value;
     }
 
     /// <summary>Whether this machine can run <paramref name="path"/>.</summary>
@@ -146,7 +159,7 @@ public static class Gemm
             int colTiles = (n + colTile - 1) / colTile;
             job.SplitRows = rowTiles >= colTiles;
             job.Tile = job.SplitRows ? rowTile : colTile;
-            int threads = (long)m * n * k < ParallelThreshold ? 1 : ComputeOptions.MaxThreads;
+            int threads = (long)m * n * k < ParallelThreshold && !t_forcedParallel ? 1 : ComputeOptions.MaxThreads;
             job.Chunks = Math.Max(1, Math.Min(threads, job.SplitRows ? rowTiles : colTiles));
 
             if (t_forcedChunks > 0)

@@ -71,6 +71,37 @@ public sealed class SeedsOnMnistTests
     }
 
     [TestMethod]
+    public void TheLessonsProducts_OnOneTwoOrThreeThreads_TrainTheSameBits()
+    {
+        // The same 200 batches with every product of the step forced onto the worker threads (the lesson's products
+        // are below the size at which the engine would use them on its own), 1, 2 or 3 threads at a time.
+        var (train, _) = Split();
+        int saved = ComputeOptions.MaxThreads;
+        (List<float> Losses, float[] Weights) Run(int threads)
+        {
+            ComputeOptions.MaxThreads = threads;
+            Gemm.ForcedParallel = true;
+            try
+            {
+                var (model, losses) = TrainBatches(train, 200);
+                return (losses, model.Parameters().SelectMany(p => p.ToArray()).ToArray());
+            }
+            finally
+            {
+                Gemm.ForcedParallel = false;
+                ComputeOptions.MaxThreads = saved;
+            }
+        }
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var spread = Run(threads);
+            CollectionAssert.AreEqual(one.Losses, spread.Losses, $"{threads} threads: losses");
+            CollectionAssert.AreEqual(one.Weights, spread.Weights, $"{threads} threads: weights");
+        }
+    }
+
+    [TestMethod]
     public void FirstThirtyBatchLosses_MatchPyTorch()
     {
         var (train, _) = Split();
