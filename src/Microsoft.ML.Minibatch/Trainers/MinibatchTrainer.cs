@@ -378,7 +378,9 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// index, the row count, and the rows' features and labels.</summary>
     private static void ScanRows(Dataset data, CancellationToken token, Action<int, int, float[], int[]> check)
     {
-        const int chunk = 1024;
+        // Small chunks: the scan's buffer lives through the whole fit's peak (1024 MNIST rows cost the lesson's run 5 MB
+        // of its 107 MB peak working set; 128 rows scan as fast).
+        const int chunk = 128;
         int width = data.FeatureCount;
         var features = new float[chunk * width];
         var labels = new int[chunk];
