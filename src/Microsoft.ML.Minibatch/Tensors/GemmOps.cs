@@ -34,7 +34,7 @@ internal interface IGemmOps<TVec> where TVec : unmanaged
     /// <summary>a + b.</summary>
     static abstract TVec Add(TVec a, TVec b);
 
-    /// <summary>The bitwise or of two registers (for zero tests: a lane of either sign's zero or'ed with zero is zero only for +0).</summary>
+    /// <summary>The bitwise or of two registers: or-ing a tile's rows gives ±0 in a lane exactly where every row holds ±0.</summary>
     static abstract TVec Or(TVec a, TVec b);
 
     /// <summary>Whether every lane is zero (either sign; NaN is not zero).</summary>
