@@ -42,45 +42,30 @@ public sealed class SeedsOnMnistTests
     }
 
     [TestMethod]
-    public void TheLessonsProducts_SplitInOneTwoOrThreeParts_TrainTheSameBits()
-    {
+    public void TheLessonsProducts_SplitInOneTwoOrThreeParts_TrainTheSameBits() =>
         // What spreading the training step over cores rests on: each product split over output tiles into 1, 2 or 3
-        // parts (run one after another here, so the test does not depend on free cores) gives the same losses and
-        // weights, bit for bit, over 200 batches of the lesson's run.
-        var (train, _) = Split();
-        (List<float> Losses, float[] Weights) Run(int parts)
-        {
-            Gemm.ForcedChunks = parts;
-            try
-            {
-                var (model, losses) = TrainBatches(train, 200);
-                return (losses, model.Parameters().SelectMany(p => p.ToArray()).ToArray());
-            }
-            finally
-            {
-                Gemm.ForcedChunks = 0;
-            }
-        }
-        var one = Run(1);
-        foreach (int parts in new[] { 2, 3 })
-        {
-            var split = Run(parts);
-            CollectionAssert.AreEqual(one.Losses, split.Losses, $"{parts} parts: losses");
-            CollectionAssert.AreEqual(one.Weights, split.Weights, $"{parts} parts: weights");
-        }
-    }
+        // parts (run one after another here, so the test does not depend on free cores).
+        AssertSameBitsFor("parts", parts => Gemm.ForcedChunks = parts, () => Gemm.ForcedChunks = 0);
 
     [TestMethod]
     public void TheLessonsProducts_OnOneTwoOrThreeThreads_TrainTheSameBits()
     {
-        // The same 200 batches with every product of the step forced onto the worker threads (the lesson's products
-        // are below the size at which the engine would use them on its own), 1, 2 or 3 threads at a time.
-        var (train, _) = Split();
+        // Every product of the step forced onto the worker threads (the lesson's products are below the size at which
+        // the engine would use them on its own), 1, 2 or 3 threads at a time.
         int saved = ComputeOptions.MaxThreads;
-        (List<float> Losses, float[] Weights) Run(int threads)
+        AssertSameBitsFor("threads",
+            threads => { ComputeOptions.MaxThreads = threads; Gemm.ForcedParallel = true; },
+            () => { Gemm.ForcedParallel = false; ComputeOptions.MaxThreads = saved; });
+    }
+
+    /// <summary>Trains 200 batches of the lesson's run under each of the settings 1, 2 and 3 (<paramref name="apply"/>,
+    /// undone by <paramref name="restore"/>) and asserts that 2 and 3 give the losses and weights of 1, bit for bit.</summary>
+    private static void AssertSameBitsFor(string what, Action<int> apply, Action restore)
+    {
+        var (train, _) = Split();
+        (List<float> Losses, float[] Weights) Run(int setting)
         {
-            ComputeOptions.MaxThreads = threads;
-            Gemm.ForcedParallel = true;
+            apply(setting);
             try
             {
                 var (model, losses) = TrainBatches(train, 200);
@@ -88,16 +73,15 @@ public sealed class SeedsOnMnistTests
             }
             finally
             {
-                Gemm.ForcedParallel = false;
-                ComputeOptions.MaxThreads = saved;
+                restore();
             }
         }
         var one = Run(1);
-        foreach (int threads in new[] { 2, 3 })
+        foreach (int setting in new[] { 2, 3 })
         {
-            var spread = Run(threads);
-            CollectionAssert.AreEqual(one.Losses, spread.Losses, $"{threads} threads: losses");
-            CollectionAssert.AreEqual(one.Weights, spread.Weights, $"{threads} threads: weights");
+            var other = Run(setting);
+            CollectionAssert.AreEqual(one.Losses, other.Losses, $"{setting} {what}: losses");
+            CollectionAssert.AreEqual(one.Weights, other.Weights, $"{setting} {what}: weights");
         }
     }
 
