@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using Microsoft.ML.Minibatch.Tensors;
 
 namespace Microsoft.ML.Minibatch.Data;
@@ -57,32 +56,12 @@ public sealed class TensorDataset : Dataset
         {
             int row = indices[i];
             // Random rows miss the cache: request the next row's lines while this one copies.
-            if (Sse.IsSupported && i + 1 < indices.Length) PrefetchRow(source, indices[i + 1] * f, f);
+            if (i + 1 < indices.Length) RowPrefetch.Row(source, indices[i + 1] * f, f, readNext: true);
             source.Slice(row * f, f).CopyTo(features.Slice(i * f, f));
             labels[i] = sourceLabels[row];
         }
     }
 
     /// <inheritdoc />
-    public override unsafe void Prefetch(ReadOnlySpan<int> indices)
-    {
-        if (!Sse.IsSupported) return;
-        int f = _featureCount;
-        fixed (float* p = _features.AsSpan())
-        {
-            foreach (int row in indices)
-            {
-                if ((uint)row >= (uint)Count) continue;
-                for (int offset = 0; offset < f; offset += 16) Sse.Prefetch1(p + (long)row * f + offset);
-            }
-        }
-    }
-
-    private static unsafe void PrefetchRow(ReadOnlySpan<float> values, int start, int length)
-    {
-        fixed (float* p = values)
-        {
-            for (int offset = 0; offset < length; offset += 16) Sse.Prefetch0(p + start + offset);
-        }
-    }
+    public override void Prefetch(ReadOnlySpan<int> indices) => RowPrefetch.Rows(_features.AsSpan(), indices, _featureCount, Count);
 }
