@@ -88,9 +88,10 @@ internal sealed record CsvFormat(string Path, char Separator, bool HasHeader, st
 
     /// <summary>Splits one line into its cells, trimmed, a pair of double quotes around a cell removed (as R and
     /// spreadsheets write text cells; ML.NET's loader reads them with quoting on).</summary>
-    public static string[] Split(string line, char separator) => line.Split(separator).Select(Unquote).ToArray();
+    public static string[] Split(string line, char separator) => line.Split(separator).Select(Cell).ToArray();
 
-    private static string Unquote(string cell)
+    /// <summary>A cell's value: trimmed, a pair of double quotes around it removed.</summary>
+    public static string Cell(string cell)
     {
         cell = cell.Trim();
         return cell.Length >= 2 && cell[0] == '"' && cell[^1] == '"' ? cell[1..^1] : cell;

@@ -37,6 +37,10 @@ internal sealed class CsvSource
     /// <summary>What the checking pass found: rows and label values.</summary>
     public CsvScan Scan { get; }
 
+    /// <summary>The classes the label values name, in order of first appearance (one number written in several ways is
+    /// one class).</summary>
+    public IReadOnlyList<string> Classes => _labelSpelling is null ? Scan.LabelValues : Scan.LabelValues.Select(v => _labelSpelling[v]).Distinct().ToArray();
+
     /// <summary>Opens a file to train on: layout, label column, names and every cell checked.</summary>
     public static CsvSource ForTraining(string path, CsvOptions options)
     {
@@ -44,7 +48,8 @@ internal sealed class CsvSource
         int label = format.ResolveLabel(options.LabelColumn);
         format.CheckNames(label);
         var features = format.ColumnNames.Select((n, i) => (n, i)).Where(p => p.i != label).ToArray();
-        return new CsvSource(format, format.ColumnNames[label], label, features, CsvScan.Read(format, label, features.Select(f => f.i).ToArray()));
+        var scan = CsvScan.Read(format, label, features.Select(f => f.i).ToArray());
+        return new CsvSource(format, format.ColumnNames[label], label, features, scan, LabelMatch.Canonical(scan));
     }
 
     /// <summary>
@@ -89,15 +94,25 @@ internal sealed class CsvSource
         return index;
     }
 
-    /// <summary>Loads the file through ML.NET's <c>TextLoader</c> with columns built from its layout, label values spelled
-    /// as the model's classes.</summary>
+    /// <summary>Loads the file through ML.NET's <c>TextLoader</c> with columns built from its layout, each label value
+    /// spelled as its class.</summary>
+    /// <exception cref="InvalidDataException">ML.NET's loader reads a label the checking pass did not see.</exception>
     public IDataView Load(MLContext ml)
     {
         var columns = _features.Select(f => new TextLoader.Column(f.Name, DataKind.Single, f.Index))
             .Append(new TextLoader.Column(LabelName, DataKind.String, LabelIndex))
             .OrderBy(c => c.Source[0].Min).ToArray();
         IDataView rows = ml.Data.LoadFromTextFile(Format.Path, columns, Format.Separator, Format.HasHeader, allowQuoting: true, trimWhitespace: true);
-        if (_labelSpelling is null || _labelSpelling.All(p => p.Key == p.Value)) return rows;
-        return ml.Transforms.Conversion.MapValue(LabelName, _labelSpelling, LabelName).Fit(rows).Transform(rows);
+        // The loader keeps the spaces after a text cell (its trimming is for line ends): map each label as it reads it
+        // to the class the checking pass found for the cell.
+        var spelling = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string read in rows.GetColumn<ReadOnlyMemory<char>>(LabelName).Select(m => m.ToString()).Distinct())
+        {
+            string cell = CsvFormat.Cell(read);
+            string? label = _labelSpelling is null ? (Scan.LabelCounts.ContainsKey(cell) ? cell : null) : _labelSpelling.GetValueOrDefault(cell);
+            spelling[read] = label ?? throw new InvalidDataException($"{Format.Path}: ML.NET's loader reads a label '{read}' in column {LabelIndex} that the file's check did not see; check the file's quoting.");
+        }
+        if (spelling.All(p => p.Key == p.Value)) return rows;
+        return ml.Transforms.Conversion.MapValue(LabelName, spelling, LabelName).Fit(rows).Transform(rows);
     }
 }

@@ -32,8 +32,8 @@ internal static class CsvTraining
         if (options.ValidPath is null && !(options.ValidFraction > 0 && options.ValidFraction < 1))
             throw new ArgumentOutOfRangeException("--valid-fraction", options.ValidFraction, $"--valid-fraction must lie between 0 and 1 (got {options.ValidFraction}).");
         var source = CsvSource.ForTraining(path, options);
-        if (source.Scan.LabelValues.Count < 2)
-            throw new InvalidDataException($"{path}: a single class ('{source.Scan.LabelValues[0]}') in label column '{source.LabelName}'; a classifier needs at least two.");
+        if (source.Classes.Count < 2)
+            throw new InvalidDataException($"{path}: a single class ('{source.Classes[0]}') in label column '{source.LabelName}'; a classifier needs at least two.");
         if (source.Format.Decision is { } decision) Console.Error.WriteLine(decision);
         IDataView raw = source.Load(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label", source.LabelName).Fit(raw);
@@ -41,7 +41,7 @@ internal static class CsvTraining
         IDataView train, valid;
         if (options.ValidPath is { } validPath)
         {
-            var validSource = CsvSource.ForSchema(validPath, options with { LabelColumn = null }, raw.Schema, source.Scan.LabelValues);
+            var validSource = CsvSource.ForSchema(validPath, options with { LabelColumn = null }, raw.Schema, source.Classes);
             if (validSource.Format.Decision is { } validDecision) Console.Error.WriteLine(validDecision);
             train = keys.Transform(raw);
             valid = keys.Transform(validSource.Load(ml));

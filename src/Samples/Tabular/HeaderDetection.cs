@@ -7,12 +7,12 @@ namespace Microsoft.ML.Minibatch.Samples.Tabular;
 /// header of numbers (pandas writes integer column names) nor a data row with a missing or NaN cell fools it. Line 1
 /// is a header when
 /// <list type="bullet">
-/// <item>one of its cells is text above a column of numbers;</item>
+/// <item>none of its cells is a number and one of them is text above a column of numbers (or nothing is below it);</item>
 /// <item>its numbers count the columns (0, 1, 2, … or 1, 2, 3, …), the rest of it text;</item>
-/// <item>each of its numbers lies far outside its column's range below (by more than the range's width);</item>
-/// <item>with nothing below it, none of its cells is a number.</item>
+/// <item>each of its numbers lies far outside its column's range below (by more than the range's width).</item>
 /// </list>
-/// A missing-value marker (empty, NaN, NA, ?, null, ±infinity) is never evidence of a header.
+/// A missing-value marker (empty, NaN, NA, ?, null, ±infinity) is never evidence of a header, and a line of data-like
+/// numbers with one bad cell is data (the scan then names the cell).
 /// </summary>
 internal static class HeaderDetection
 {
@@ -28,24 +28,25 @@ internal static class HeaderDetection
     {
         var kinds = first.Select(KindOf).ToArray();
         int width = first.Length;
-        if (below.Count == 0)
-        {
-            bool noNumber = !kinds.Contains(Kind.Number) && kinds.Contains(Kind.Text);
-            return (noNumber, noNumber ? "none of its cells is a number" : "it holds numbers");
-        }
-        for (int c = 0; c < width; c++)
-        {
-            if (kinds[c] != Kind.Text) continue;
-            var column = Column(below, c).Select(KindOf).ToList();
-            if (column.Contains(Kind.Number) && !column.Contains(Kind.Text))
-                return (true, $"'{Shorten(first[c])}' is text above a column of numbers");
-        }
         var numbers = Enumerable.Range(0, width).Where(c => kinds[c] == Kind.Number).ToArray();
+        if (numbers.Length == 0)
+        {
+            // A line of names: some name stands above numbers (a label column of text is text below a name too).
+            for (int c = 0; c < width; c++)
+            {
+                if (kinds[c] != Kind.Text) continue;
+                if (below.Count == 0) return (true, "none of its cells is a number");
+                if (Column(below, c).Any(cell => KindOf(cell) == Kind.Number))
+                    return (true, $"'{Shorten(first[c])}' is text above a column of numbers");
+            }
+            return (false, "no cell of it is a name above numbers");
+        }
+        // Numbers in a header: pandas' integer column names, or values such as wavelengths.
         if (numbers.Length >= 2 && !kinds.Contains(Kind.Missing) && CountsColumns(first, numbers))
             return (true, "its numbers count the columns, as pandas writes integer column names");
         if (numbers.Length >= 2 && below.Count >= 2 && numbers.All(c => FarOutside(Value(first[c]), Column(below, c))))
             return (true, "each of its numbers lies far outside its column's range in the lines below");
-        return (false, kinds.Contains(Kind.Number) ? "its numbers are like those below" : "no cell of it is text above numbers");
+        return (false, "its numbers are like those below");
     }
 
     private static Kind KindOf(string cell)

@@ -35,6 +35,24 @@ internal static class LabelMatch
         return map;
     }
 
+    /// <summary>The class of each label value of a training file: values that are one number written in several ways
+    /// ("1", "1.0", "1e0") are one class, spelled as it first appears; any other value is a class of its own.</summary>
+    public static IReadOnlyDictionary<string, string> Canonical(CsvScan scan)
+    {
+        var byNumber = new Dictionary<double, string>();
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string value in scan.LabelValues)
+        {
+            if (TryNumber(value, out double v))
+            {
+                if (!byNumber.TryGetValue(v, out string? first)) byNumber[v] = first = value;
+                map[value] = first;
+            }
+            else map[value] = value;
+        }
+        return map;
+    }
+
     private static string Rows(int n) => n == 1 ? "1 row" : $"{n.ToString(CultureInfo.InvariantCulture)} rows";
 
     private static bool TryNumber(string text, out double value) =>
