@@ -54,8 +54,11 @@ internal static class TabularCli
         return result;
     }
 
-    /// <summary>The metrics of one fold, or the one-line error of the command that failed.</summary>
-    public sealed record Outcome(double MicroAccuracy, double LogLoss, double TrainSeconds, double WallSeconds, string? Error);
+    /// <summary>
+    /// The metrics of one fold from <c>evaluate</c>, the accuracy <c>train</c> reported on its <c>--valid</c> file (the
+    /// same rows), and the one-line error of the command that failed, if one did.
+    /// </summary>
+    public sealed record Outcome(double MicroAccuracy, double LogLoss, double TrainSeconds, double ValidAccuracy, double WallSeconds, string? Error);
 
     /// <summary>Trains on the fold's training file (validating on its test file) and evaluates on its test file.</summary>
     public static Outcome Run(string minibatch, TabularDataSet set, Fold fold, string[] extraTrainArguments, string directory)
@@ -65,23 +68,25 @@ internal static class TabularCli
         long start = Stopwatch.GetTimestamp();
         var (trainExit, trainOutput, trainErrors) = Start(minibatch,
             ["train", "--data", fold.TrainPath, "--valid", fold.TestPath, "--model", model, "--json", .. label, .. extraTrainArguments]);
-        if (trainExit != 0) return Failed("train", trainExit, trainErrors, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        if (trainExit != 0) return Failed("train", trainExit, trainErrors, double.NaN, double.NaN, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        using JsonDocument trained = LastJson(trainOutput);
+        double trainSeconds = trained.RootElement.GetProperty("train_seconds").GetDouble();
+        double validAccuracy = trained.RootElement.GetProperty("valid_accuracy").GetDouble();
         var (evaluateExit, evaluateOutput, evaluateErrors) = Start(minibatch, ["evaluate", "--model", model, "--data", fold.TestPath, "--json"]);
         double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        if (evaluateExit != 0) return Failed("evaluate", evaluateExit, evaluateErrors, wall);
-        using JsonDocument trained = LastJson(trainOutput);
+        if (evaluateExit != 0) return Failed("evaluate", evaluateExit, evaluateErrors, trainSeconds, validAccuracy, wall);
         using JsonDocument evaluated = LastJson(evaluateOutput);
         int rows = evaluated.RootElement.GetProperty("rows").GetInt32();
         if (rows != fold.TestRows)
             throw new InvalidOperationException($"minibatch evaluate scored {rows} rows of {fold.TestPath}, which has {fold.TestRows}.");
         return new Outcome(evaluated.RootElement.GetProperty("micro_accuracy").GetDouble(), evaluated.RootElement.GetProperty("log_loss").GetDouble(),
-            trained.RootElement.GetProperty("train_seconds").GetDouble(), wall, null);
+            trainSeconds, validAccuracy, wall, null);
     }
 
-    private static Outcome Failed(string verb, int exit, string errors, double wall)
+    private static Outcome Failed(string verb, int exit, string errors, double trainSeconds, double validAccuracy, double wall)
     {
         string line = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
-        return new Outcome(double.NaN, double.NaN, double.NaN, wall, $"{verb} exit {exit}: {line}");
+        return new Outcome(double.NaN, double.NaN, trainSeconds, validAccuracy, wall, $"{verb} exit {exit}: {line}");
     }
 
     private static (int Exit, string Output, string Errors) Start(string minibatch, string[] arguments)

@@ -190,11 +190,14 @@ internal static class TabularCompare
                 string? error = outcomes.FirstOrDefault(o => o.Error != null)?.Error;
                 int failed = outcomes.Count(o => o.Error != null);
                 var ok = outcomes.Where(o => o.Error == null).ToList();
+                // When only evaluate failed, what train said of the same rows (its --valid file) still tells how the model did.
+                var validAccuracy = outcomes.Select(o => o.ValidAccuracy).ToArray();
+                string trainSaid = validAccuracy.All(double.IsFinite) ? $"; `train --valid` reported accuracy {MeanStd(validAccuracy, "F4")}" : "";
                 cells[n] = failed > 0
-                    ? new Cell([], [], [], $"{failed}/{outcomes.Count} folds failed: {error}")
+                    ? new Cell([], [], [], $"{failed}/{outcomes.Count} folds failed: {Shorten(error!)}{trainSaid}")
                     : new Cell([.. ok.Select(o => o.MicroAccuracy)], [.. ok.Select(o => o.LogLoss)], [.. ok.Select(o => o.TrainSeconds)], null);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{set.Name} | minibatch CLI | {(n == 1 ? "defaults (min-max)" : "--normalize none")}: {Describe(cells[n])}; processes {outcomes.Sum(o => o.WallSeconds):F1} s wall for {outcomes.Count} train + evaluate pairs"));
+                    $"{set.Name} | minibatch CLI | {(n == 1 ? "defaults (min-max)" : "--normalize none")}: {(failed > 0 ? error : Describe(cells[n]))}{trainSaid}; processes {outcomes.Sum(o => o.WallSeconds):F1} s wall for {outcomes.Count} train + evaluate pairs"));
             }
             return (cells[0], cells[1]);
         }
@@ -263,6 +266,13 @@ internal static class TabularCompare
     }
 
     private static string Slug(TabularDataSet set) => set.Name.Replace(' ', '-');
+
+    /// <summary>A command's error as far as its first sentence (the table's cells stay readable; stderr has it all).</summary>
+    private static string Shorten(string message)
+    {
+        int stop = message.IndexOf(". ", StringComparison.Ordinal);
+        return stop < 0 ? message : message[..(stop + 1)];
+    }
 
     private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
