@@ -65,5 +65,9 @@ public sealed class CsvColumnMappingTests
         var (exit, output, error) = InProcessCli.Run("predict", "--model", model, "--data", valid, "--index", "0");
         Assert.AreEqual(0, exit, error);
         StringAssert.Contains(output, $"row 0: label {table.ClassNames[table.Classes[499]]}, predicted");
+        string page = Path.Combine(s_work, name + ".html");
+        var report = InProcessCli.Run("report", "--model", model, "--data", valid, "--out", page);
+        Assert.AreEqual(0, report.Exit, report.Error);
+        StringAssert.Contains(File.ReadAllText(page), string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{accuracy * 100:F2} %"));
     }
 }

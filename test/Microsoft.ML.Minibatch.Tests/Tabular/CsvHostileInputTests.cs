@@ -61,6 +61,16 @@ public sealed class CsvHostileInputTests
     }
 
     [TestMethod]
+    public void MissingDataPath_InTheRealProgram_IsOneLineOnStderr()
+    {
+        string typo = Path.Combine(s_work, "result.csv");
+        var (exit, stdout, stderr) = MinibatchProgram.Run(TimeSpan.FromMinutes(2), "train", "--data", typo);
+        AssertOneErrorLine(exit, stderr, "result.csv: no such file or directory");
+        Assert.AreEqual("", stdout);
+        Assert.IsFalse(Directory.Exists(typo));
+    }
+
+    [TestMethod]
     public void HeaderOfNumbers_AsPandasWritesIt_IsAHeader()
     {
         // pandas writes integer column names for a frame built from a bare array, with the label named.
