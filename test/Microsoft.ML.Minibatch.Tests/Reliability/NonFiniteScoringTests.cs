@@ -4,7 +4,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Minibatch.NN;
 using Microsoft.ML.Minibatch.Tensors;
-using Microsoft.ML.Minibatch.Tests.UX;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -221,7 +220,7 @@ public sealed class NonFiniteScoringTests
                 foreach (var row in rows) foreach (float v in row) writer.Write(v);
             }
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { DeployedProgram(), zip, input, output }) start.ArgumentList.Add(a);
+            foreach (var a in new[] { DeployedProgram.Path(), zip, input, output }) start.ArgumentList.Add(a);
             using var process = Process.Start(start)!;
             string stderr = process.StandardError.ReadToEnd();
             process.StandardOutput.ReadToEnd();
@@ -411,15 +410,6 @@ public sealed class NonFiniteScoringTests
             PredictedLabel = uint.Parse(parts[0], CultureInfo.InvariantCulture),
             Score = parts[1..].Select(p => float.Parse(p, CultureInfo.InvariantCulture)).ToArray(),
         };
-    }
-
-    /// <summary>The DeployedModel program built beside the tests (same configuration).</summary>
-    private static string DeployedProgram()
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string path = RepositoryFiles.Path(Path.Combine("test", "DeployedModel", "bin", output.Parent!.Name, output.Name, "DeployedModel.dll"));
-        Assert.IsTrue(File.Exists(path), $"{path} was not built");
-        return path;
     }
 
     private sealed class Example
