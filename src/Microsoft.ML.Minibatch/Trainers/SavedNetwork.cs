@@ -34,11 +34,9 @@ internal static class SavedNetwork
     /// <summary>Whether an ONNX model's metadata marks it as one of ours.</summary>
     public static bool IsOurs(OnnxMlpContents contents) => contents.Metadata.Any(p => p.Key == SavedModel.MetadataKey);
 
-    /// <summary>Rebuilds the transformer; <paramref name="source"/> names the model in error messages.</summary>
-    public static MinibatchTransformer FromOnnx(OnnxMlpContents contents, string source) => FromOnnx(contents, source, out _);
-
-    /// <summary>As <see cref="FromOnnx(OnnxMlpContents, string)"/>, also telling the file's <see cref="SavedModel.Format"/>
-    /// (which <see cref="ToOnnx"/> needs to rewrite the file as it was written).</summary>
+    /// <summary>Rebuilds the transformer; <paramref name="source"/> names the model in error messages, and
+    /// <paramref name="format"/> receives the file's <see cref="SavedModel.Format"/> (which <see cref="ToOnnx"/> needs to
+    /// rewrite the file as it was written).</summary>
     public static MinibatchTransformer FromOnnx(OnnxMlpContents contents, string source, out int format)
     {
         InvalidDataException Error(string problem) => new($"{source}: {problem}.");
