@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Minibatch.Tensors;
@@ -95,21 +94,9 @@ public sealed class ConcurrentLoadTests
     [DataRow("shared-after-one-load")]
     public void AProgramWithoutThisLibrary_LoadingFromEightThreadsTheRecommendedWay_GivesTheSerialPredictions(string mode)
     {
-        string features = Path.Combine(s_work.FullName, "features.bin");
-        using (var writer = new BinaryWriter(File.Create(features)))
-        {
-            writer.Write(s_rows.Length);
-            writer.Write(Features);
-            foreach (var row in s_rows) foreach (float v in row.Features) writer.Write(v);
-        }
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { DeployedProgram.Path(), "--concurrent", s_zip, features, mode, Threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "3" })
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.IsTrue(process.WaitForExit(180_000), "the deployed program did not finish");
-        Assert.AreEqual(0, process.ExitCode, stdout + stderr.Result);
+        string features = Path.Combine(s_work.FullName, $"features-{mode}.bin");
+        DeployedProgram.WriteFeatures(features, s_rows.Select(r => r.Features).ToArray());
+        string stdout = DeployedProgram.Run("--concurrent", s_zip, features, mode, Threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "3");
         StringAssert.Contains(stdout, $"{mode}: {Threads} threads x 3 rounds: ");
         StringAssert.Contains(stdout, " 0 failures, 0 mismatches");
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -213,19 +212,8 @@ public sealed class NonFiniteScoringTests
         {
             string zip = Path.Combine(work.FullName, "model.zip"), input = Path.Combine(work.FullName, "features.bin"), output = Path.Combine(work.FullName, "out.tsv");
             ml.Model.Save(model, ml.Data.LoadFromEnumerable(Array.Empty<Example>(), Definition(6)).Schema, zip);
-            using (var writer = new BinaryWriter(File.Create(input)))
-            {
-                writer.Write(rows.Length);
-                writer.Write(6);
-                foreach (var row in rows) foreach (float v in row) writer.Write(v);
-            }
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { DeployedProgram.Path(), zip, input, output }) start.ArgumentList.Add(a);
-            using var process = Process.Start(start)!;
-            string stderr = process.StandardError.ReadToEnd();
-            process.StandardOutput.ReadToEnd();
-            Assert.IsTrue(process.WaitForExit(120_000), "the deployed program did not finish");
-            Assert.AreEqual(0, process.ExitCode, stderr);
+            DeployedProgram.WriteFeatures(input, rows);
+            DeployedProgram.Run(zip, input, output);
 
             var lines = File.ReadAllLines(output);
             var transformed = lines.Where(l => char.IsDigit(l[0])).Select(Parse).ToList();
