@@ -253,8 +253,9 @@ public sealed class MinibatchTransformer : ITransformer
 
     /// <summary>
     /// Writes the network as a standalone ONNX model with a batch dimension (input: the feature column's name,
-    /// float [N, F]; outputs <c>Score</c>, float [N, K] probabilities, and the arg-max), for ONNX Runtime, PyTorch
-    /// or any other ONNX consumer. The file is replaced only once complete.
+    /// float [N, F]; outputs <c>Score</c>, float [N, K] probabilities, and the arg-max <c>PredictedLabel.Index</c>,
+    /// int64 [N, 1]), for ONNX Runtime, PyTorch or any other ONNX consumer. A row with a NaN or infinite feature has no
+    /// prediction there: its scores are NaN and its arg-max is -1. The file is replaced only once complete.
     /// </summary>
     /// <param name="path">The .onnx file to write.</param>
     public void ExportOnnx(string path)

@@ -266,6 +266,10 @@ public sealed class NonFiniteScoringTests
     /// for byte to check it, so it must still write the old graph for them) and through plain ML.NET, and score clean
     /// rows as before. Ours then scores non-finite rows as missing; saving again writes the guarded graph.
     /// </summary>
+    /// <remarks>The fixtures were written at commit 2b138c2 by <c>ml.Model.Save</c> of
+    /// <c>MinibatchTransformer.FromNetwork(MinibatchNetwork.Create(6, [5], 3, new Generator(11)), ["cat", "dog", "eel"])</c>
+    /// and of the same with 16 inputs, <c>new Generator(12)</c> and <c>Options.Deskew</c>, each with an input schema of
+    /// one <c>Features</c> column.</remarks>
     [TestMethod]
     [DataRow("format1-plain.zip", 6)]
     [DataRow("format2-deskew.zip", 16)]
