@@ -34,6 +34,10 @@ internal static class CsvTraining
         var source = CsvSource.ForTraining(path, options);
         if (source.Classes.Count < 2)
             throw new InvalidDataException($"{path}: a single class ('{source.Classes[0]}') in label column '{source.LabelName}'; a classifier needs at least two.");
+        // An identifier or a measurement taken for the label gives nearly every row a class of its own: nothing to learn.
+        if (source.Scan.RowCount >= 10 && source.Classes.Count > source.Scan.RowCount / 2)
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{path}: label column '{source.LabelName}' has {source.Classes.Count} different values in {source.Scan.RowCount} rows, too few rows per class to learn; is it the label? (--label-column names another)"));
         if (source.Format.Decision is { } decision) Console.Error.WriteLine(decision);
         IDataView raw = source.Load(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label", source.LabelName).Fit(raw);

@@ -115,6 +115,15 @@ public sealed class CsvHostileInputTests
     }
 
     [TestMethod]
+    public void Train_AnIdentifierTakenForTheLabel_IsRefused()
+    {
+        // The default label is the last column; here that is a row number.
+        string path = Write("ids.csv", "a,b,id\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i % 3},{i % 5},{1000 + i}\n")));
+        var (exit, _, error) = InProcessCli.Run("train", "--data", path);
+        AssertOneErrorLine(exit, error, "label column 'id' has 40 different values in 40 rows");
+    }
+
+    [TestMethod]
     public void Evaluate_LabelsWrittenAsDecimals_MatchTheClassesByValue()
     {
         string train = Write("ints.csv", Table("a,b,c,d,y"));
