@@ -47,6 +47,10 @@ public sealed class MinibatchTransformer : ITransformer
         Scorer = new MlpScorer(model, Deskew);
     }
 
+    /// <summary>What training found suspicious about this model, e.g. that it ended no better than predicting the class
+    /// frequencies (also written to the <see cref="MLContext.Log"/> as warnings); empty for a model that was loaded.</summary>
+    public IReadOnlyList<string> TrainingWarnings { get; internal init; } = [];
+
     /// <summary>
     /// Wraps a network trained outside <see cref="MinibatchTrainer"/> (for example with the engine's fit loop) as a
     /// transformer that scores, saves and loads like a trained one.

@@ -41,6 +41,9 @@ internal sealed class SavedModel
     public int ImageWidth { get; set; }
     public int BatchSize { get; set; }
     public int NumberOfEpochs { get; set; }
+    /// <summary>Whether training standardised the features (folded into the first layer); left out when it did not.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FeatureScaling? FeatureScaling { get; set; }
     public float LearningRate { get; set; }
     public float Momentum { get; set; }
     public float WeightDecay { get; set; }
@@ -97,7 +100,8 @@ internal sealed class SavedModel
             Deskew = o.Deskew,
             ImageWidth = o.ImageWidth,
             BatchSize = o.BatchSize,
-            NumberOfEpochs = o.NumberOfEpochs,
+            NumberOfEpochs = o.NumberOfEpochs ?? 0,
+            FeatureScaling = o.FeatureScaling == Minibatch.FeatureScaling.Standardize ? Minibatch.FeatureScaling.Standardize : null,
             LearningRate = o.LearningRate,
             Momentum = o.Momentum,
             WeightDecay = o.WeightDecay,
@@ -154,6 +158,7 @@ internal sealed class SavedModel
         ImageWidth = ImageWidth,
         BatchSize = BatchSize,
         NumberOfEpochs = NumberOfEpochs,
+        FeatureScaling = FeatureScaling ?? Minibatch.FeatureScaling.None,
         LearningRate = LearningRate,
         Momentum = Momentum,
         WeightDecay = WeightDecay,

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Minibatch.Samples.Commands;
 // ML.NET has a namespace Microsoft.ML.Command, which would otherwise hide System.CommandLine.Command here.
 using Command = System.CommandLine.Command;
 
-/// <summary>`minibatch example NAME`: runs one of the README's examples (their source is in src/Samples/Examples).</summary>
+/// <summary>`minibatch example NAME`: runs one of the documented examples (docs/examples.md; their source is in src/Samples/Examples).</summary>
 internal static class ExampleCommand
 {
     /// <summary>The examples by name, with what each shows.</summary>
@@ -42,7 +42,7 @@ internal static class ExampleCommand
 
     public static Command Create()
     {
-        var command = new Command("example", "Run one of the README's examples: " + string.Join(", ", Examples.Select(e => e.Name)) + ".");
+        var command = new Command("example", "Run one of the documented examples: " + string.Join(", ", Examples.Select(e => e.Name)) + ".");
         var name = new Argument<string>("name") { Description = string.Join(Environment.NewLine, Examples.Select(e => $"{e.Name}: {e.Description}")) };
         name.AcceptOnlyFromAmong(Examples.Select(e => e.Name).ToArray());
         command.Arguments.Add(name);

@@ -121,9 +121,11 @@ public sealed class RecipeCommandTests
     }
 
     [TestMethod]
-    public void The_READMEs_recipe_options_fit_a_pipeline()
+    public void The_documented_recipe_options_fit_a_pipeline()
     {
-        // The README's C# for the best recipe, on the first 3,000 training images for four epochs.
+        // docs/recipes.md's C# for the best recipe, on the first 3,000 training images for four epochs.
+        StringAssert.Contains(File.ReadAllText(UX.RepositoryFiles.Path("docs/recipes.md")).ReplaceLineEndings("\n"),
+            "    HiddenLayers = [800, 800], DropoutRate = 0.3f, Deskew = true,\n    LearningRateSchedule = LearningRateSchedule.OneCycle, LearningRate = 0.1f, Momentum = 0.9f,\n");
         var ml = new MLContext(seed: 1);
         var files = Microsoft.ML.Minibatch.Data.Mnist.EnsureFiles();
         var trainer = ml.MulticlassClassification.Trainers.Minibatch(new MinibatchTrainer.Options

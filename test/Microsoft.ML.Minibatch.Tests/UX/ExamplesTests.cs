@@ -3,7 +3,7 @@ using Microsoft.ML.Minibatch.Samples.Examples;
 
 namespace Microsoft.ML.Minibatch.Tests.UX;
 
-/// <summary>The README's examples compile (they are part of the Samples project) and run to sensible results.</summary>
+/// <summary>The documented examples (docs/examples.md) compile (they are part of the Samples project) and run to sensible results.</summary>
 [TestClass]
 public sealed class ExamplesTests
 {
@@ -116,20 +116,29 @@ public sealed class ExamplesTests
     }
 
     /// <summary>
-    /// A README code block that follows <c>&lt;!-- example: PATH --&gt;</c> must be the file at PATH, verbatim, so the
-    /// README cannot drift from code that compiles and runs.
+    /// A code block of the documentation (README.md and docs/*.md) that follows <c>&lt;!-- example: PATH --&gt;</c> must be
+    /// the file at PATH, verbatim, so the documentation cannot drift from code that compiles and runs; and every example
+    /// the command line runs is quoted somewhere.
     /// </summary>
     [TestMethod]
-    public void ReadmeExamples_AreTheCompiledFiles()
+    public void DocumentedExamples_AreTheCompiledFiles()
     {
-        string readme = File.ReadAllText(RepositoryFiles.Path("README.md")).ReplaceLineEndings("\n");
-        var blocks = Regex.Matches(readme, @"<!-- example: (?<path>[^ ]+) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
-        Assert.AreEqual(5, blocks.Count, "README.md must quote the five examples after <!-- example: PATH --> markers.");
-        foreach (Match block in blocks)
+        var quoted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string page in DocumentationTests.Pages())
         {
-            string path = block.Groups["path"].Value;
-            string file = File.ReadAllText(RepositoryFiles.Path(path)).ReplaceLineEndings("\n");
-            Assert.AreEqual(file, block.Groups["code"].Value, $"README.md's copy of {path} differs from the file");
+            string text = File.ReadAllText(RepositoryFiles.Path(page)).ReplaceLineEndings("\n");
+            foreach (Match block in Regex.Matches(text, @"<!-- example: (?<path>[^ ]+) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline))
+            {
+                string path = block.Groups["path"].Value;
+                string file = File.ReadAllText(RepositoryFiles.Path(path)).ReplaceLineEndings("\n");
+                Assert.AreEqual(file, block.Groups["code"].Value, $"{page}'s copy of {path} differs from the file");
+                quoted.Add(path);
+            }
         }
+
+        string[] examples = ["FirstProgram", "PlainObjectsPipeline", "EngineLoop", "HomeGrownSequential", "CsvBesideLbfgs"];
+        foreach (string example in examples)
+            Assert.Contains($"src/Samples/Examples/{example}.cs", quoted, $"no page quotes {example}.cs after an <!-- example: PATH --> marker");
+        Assert.HasCount(examples.Length, quoted, string.Join(", ", quoted));
     }
 }
