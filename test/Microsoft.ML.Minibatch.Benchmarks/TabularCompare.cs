@@ -228,7 +228,7 @@ internal static class TabularCompare
             sb.AppendLine($"| {set.Name} | {trainer} | {Columns(raw)} | {Columns(normalised)} |");
         if (sweep) return sb.ToString();
 
-        // Issue 21's bar: our trainer at its defaults within 2 points of the best ML.NET trainer, per pipeline.
+        // The bar: our trainer at its defaults within 2 points of the best ML.NET trainer, per pipeline.
         sb.AppendLine();
         sb.AppendLine("| data set | best ML.NET trainer, raw | Minibatch (defaults) − it, raw | best ML.NET trainer, normalised | Minibatch (defaults) − it, normalised |");
         sb.AppendLine("|---|---|---:|---:|---:|");
