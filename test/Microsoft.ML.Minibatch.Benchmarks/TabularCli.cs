@@ -70,8 +70,8 @@ internal static class TabularCli
             ["train", "--data", fold.TrainPath, "--valid", fold.TestPath, "--model", model, "--json", .. label, .. extraTrainArguments]);
         if (trainExit != 0) return Failed("train", trainExit, trainErrors, double.NaN, double.NaN, Stopwatch.GetElapsedTime(start).TotalSeconds);
         using JsonDocument trained = LastJson(trainOutput);
-        double trainSeconds = trained.RootElement.GetProperty("train_seconds").GetDouble();
-        double validAccuracy = trained.RootElement.GetProperty("valid_accuracy").GetDouble();
+        double trainSeconds = Number(trained, "train_seconds");
+        double validAccuracy = Number(trained, "valid_accuracy");
         var (evaluateExit, evaluateOutput, evaluateErrors) = Start(minibatch, ["evaluate", "--model", model, "--data", fold.TestPath, "--json"]);
         double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
         if (evaluateExit != 0) return Failed("evaluate", evaluateExit, evaluateErrors, trainSeconds, validAccuracy, wall);
@@ -79,7 +79,7 @@ internal static class TabularCli
         int rows = evaluated.RootElement.GetProperty("rows").GetInt32();
         if (rows != fold.TestRows)
             throw new InvalidOperationException($"minibatch evaluate scored {rows} rows of {fold.TestPath}, which has {fold.TestRows}.");
-        return new Outcome(evaluated.RootElement.GetProperty("micro_accuracy").GetDouble(), evaluated.RootElement.GetProperty("log_loss").GetDouble(),
+        return new Outcome(Number(evaluated, "micro_accuracy"), Number(evaluated, "log_loss"),
             trainSeconds, validAccuracy, wall, null);
     }
 
@@ -104,6 +104,10 @@ internal static class TabularCli
         }
         return (process.ExitCode, output, errors.Result);
     }
+
+    /// <summary>A number of the command's JSON; null (how it writes a value that is not finite) reads as NaN.</summary>
+    private static double Number(JsonDocument document, string name) =>
+        document.RootElement.GetProperty(name) is { ValueKind: JsonValueKind.Number } value ? value.GetDouble() : double.NaN;
 
     private static JsonDocument LastJson(string output)
     {

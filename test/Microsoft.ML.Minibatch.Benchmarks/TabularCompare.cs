@@ -74,6 +74,7 @@ internal static class TabularCompare
         if (sets.Count == 0) throw new ArgumentException("--datasets names no data set. Usage: " + Usage, nameof(args));
 
         long started = Stopwatch.GetTimestamp();
+        DateTime startedAt = DateTime.UtcNow;
         string root = RepositoryRoot();
         data ??= Path.Combine(root, "test", "Microsoft.ML.Minibatch.Tests", "Fixtures", "Tabular");
         foreach (string file in sets.Select(s => Path.Combine(data, s.FileName)).Where(f => !File.Exists(f)))
@@ -109,7 +110,7 @@ internal static class TabularCompare
             }
         }
 
-        string report = Report(rows, sets, folds, seed, sweep, cli, loadBefore, lostBefore, root, Stopwatch.GetElapsedTime(started));
+        string report = Report(rows, sets, folds, seed, sweep, cli, loadBefore, lostBefore, root, startedAt, Stopwatch.GetElapsedTime(started));
         Console.Write(report);
         if (output != null) File.WriteAllText(output, report);
         return 0;
@@ -208,10 +209,10 @@ internal static class TabularCompare
     }
 
     private static string Report(List<(TabularDataSet Set, string Trainer, Cell Raw, Cell Normalised)> rows, List<TabularDataSet> sets,
-        int folds, int seed, bool sweep, bool cli, string loadBefore, string lostBefore, string root, TimeSpan elapsed)
+        int folds, int seed, bool sweep, bool cli, string loadBefore, string lostBefore, string root, DateTime startedAt, TimeSpan elapsed)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"tabular-compare{(sweep ? " --sweep" : "")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {Git(root)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"tabular-compare{(sweep ? " --sweep" : "")}, started {startedAt:yyyy-MM-dd HH:mm} UTC, commit {Git(root)}");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"machine: {CpuModel()}, {Environment.ProcessorCount} logical cores; {RuntimeInformation.FrameworkDescription}; ML.NET {VersionOf(typeof(MLContext))}, " +
             $"Microsoft.ML.LightGbm {VersionOf(typeof(Trainers.LightGbm.LightGbmMulticlassTrainer))}");
@@ -227,7 +228,7 @@ internal static class TabularCompare
             sb.AppendLine($"| {set.Name} | {trainer} | {Columns(raw)} | {Columns(normalised)} |");
         if (sweep) return sb.ToString();
 
-        // Issue 21's bar: our trainer at its defaults within 2 points of the best ML.NET trainer, per pipeline.
+        // The bar: our trainer at its defaults within 2 points of the best ML.NET trainer, per pipeline.
         sb.AppendLine();
         sb.AppendLine("| data set | best ML.NET trainer, raw | Minibatch (defaults) − it, raw | best ML.NET trainer, normalised | Minibatch (defaults) − it, normalised |");
         sb.AppendLine("|---|---|---:|---:|---:|");
