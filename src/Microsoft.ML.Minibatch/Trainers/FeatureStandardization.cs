@@ -80,27 +80,15 @@ internal sealed class FeatureStandardization
     public Dataset Apply(Dataset rows) => new StandardizedDataset(rows, Mean, Scale);
 
     /// <summary>Makes <paramref name="first"/>, trained on standardised rows, read raw features instead.</summary>
-    public void FoldInto(Linear first)
-    {
-        var weight = first.Weight.AsSpan();
-        var bias = first.Bias!.AsSpan();
-        int inputs = first.InFeatures;
-        for (int o = 0; o < first.OutFeatures; o++)
-        {
-            var row = weight.Slice(o * inputs, inputs);
-            double shift = 0;
-            for (int j = 0; j < inputs; j++)
-            {
-                row[j] /= Scale[j];
-                shift += (double)row[j] * Mean[j];
-            }
-            bias[o] = (float)(bias[o] - shift);
-        }
-    }
+    public void FoldInto(Linear first) => MoveStandardization(first, intoLayer: true);
 
     /// <summary>The inverse of <see cref="FoldInto"/>: makes <paramref name="first"/>, whose weights read raw features
     /// (a saved model's initial weights), read standardised ones.</summary>
-    public void UnfoldFrom(Linear first)
+    public void UnfoldFrom(Linear first) => MoveStandardization(first, intoLayer: false);
+
+    // W·((x − m) / s) + b = (W / s)·x + (b − (W / s)·m): dividing the columns by s moves the scale into the layer, and
+    // the bias absorbs the shift, computed in double from the layer's raw-feature weights either way.
+    private void MoveStandardization(Linear first, bool intoLayer)
     {
         var weight = first.Weight.AsSpan();
         var bias = first.Bias!.AsSpan();
@@ -111,10 +99,11 @@ internal sealed class FeatureStandardization
             double shift = 0;
             for (int j = 0; j < inputs; j++)
             {
+                if (intoLayer) row[j] /= Scale[j];
                 shift += (double)row[j] * Mean[j];
-                row[j] *= Scale[j];
+                if (!intoLayer) row[j] *= Scale[j];
             }
-            bias[o] = (float)(bias[o] + shift);
+            bias[o] = (float)(intoLayer ? bias[o] - shift : bias[o] + shift);
         }
     }
 }
