@@ -5,42 +5,24 @@ using Microsoft.ML.Minibatch.Tensors;
 namespace Microsoft.ML.Minibatch;
 
 /// <summary>
-/// The labelled rows of an <see cref="IDataView"/> copied, in one cursor pass, into two contiguous buffers:
-/// features row-major [rows × dimension] and zero-based class indices. Rows whose key label is 0 (missing) are
-/// skipped, as ML.NET trainers do.
+/// The labelled rows of an <see cref="IDataView"/> copied, in one cursor pass, into a <see cref="RowBuffer"/>:
+/// features row-major [rows × dimension] and zero-based class indices, in memory or, beyond the memory limit, in a
+/// memory-mapped file. Rows whose key label is 0 (missing) are skipped, as ML.NET trainers do.
 /// </summary>
-internal sealed class MaterializedData
+internal static class MaterializedData
 {
-    private MaterializedData(float[] features, int[] labels, int rows, int dimension)
-    {
-        Features = features;
-        Labels = labels;
-        Rows = rows;
-        Dimension = dimension;
-    }
-
-    public float[] Features { get; }
-
-    public int[] Labels { get; }
-
-    public int Rows { get; }
-
-    public int Dimension { get; }
-
     /// <summary>Reads <paramref name="data"/>, whose columns have been checked to be a known-size Single vector and a
-    /// UInt32 key with <paramref name="classes"/> values.</summary>
-    public static MaterializedData Read(IDataView data, string featureColumn, string labelColumn, int dimension, int classes,
-        string what, CancellationToken cancellation)
+    /// UInt32 key with <paramref name="classes"/> values, into a buffer the caller disposes.</summary>
+    public static RowBuffer Read(IDataView data, string featureColumn, string labelColumn, int dimension, int classes,
+        string what, long memoryLimit, string cacheDirectory, CancellationToken cancellation)
     {
         var features = data.Schema[featureColumn];
         var label = data.Schema[labelColumn];
-        long? known = data.GetRowCount();
-        int capacity = known is > 0 and < int.MaxValue ? (int)known.Value : 1024;
-        var x = new float[checked((long)capacity * dimension)];
-        var y = new int[capacity];
-        int rows = 0;
-        using (var cursor = data.GetRowCursor(new[] { features, label }))
+        var buffer = new RowBuffer(dimension, data.GetRowCount(), memoryLimit, cacheDirectory, what);
+        try
         {
+            var dst = new float[dimension];
+            using var cursor = data.GetRowCursor(new[] { features, label });
             var getLabel = cursor.GetGetter<uint>(label);
             var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
             uint key = 0;
@@ -56,13 +38,6 @@ internal sealed class MaterializedData
                     throw new ArgumentOutOfRangeException(labelColumn,
                         $"Row {row} of the {what}: label key {key} is outside 1..{classes}.");
                 getFeatures(ref vector);
-                if (rows == y.Length)
-                {
-                    int grown = checked(y.Length * 2);
-                    Array.Resize(ref y, grown);
-                    Array.Resize(ref x, checked(grown * dimension));
-                }
-                var dst = x.AsSpan(rows * dimension, dimension);
                 FeatureRow.CopyDense(vector, dst, featureColumn, row, what);
                 for (int j = 0; j < dst.Length; j++)
                 {
@@ -71,18 +46,14 @@ internal sealed class MaterializedData
                             $"Row {row} of the {what}: feature column '{featureColumn}' holds {dst[j].ToString(System.Globalization.CultureInfo.InvariantCulture)} at slot {j}; features must be finite.",
                             featureColumn);
                 }
-                y[rows] = (int)key - 1;
-                rows++;
+                buffer.Add(dst, (int)key - 1);
             }
+            return buffer;
         }
-        if (x.Length != (long)rows * dimension)
+        catch
         {
-            Array.Resize(ref x, rows * dimension);
-            Array.Resize(ref y, rows);
+            buffer.Dispose();
+            throw;
         }
-        return new MaterializedData(x, y, rows, dimension);
     }
-
-    /// <summary>The rows as a dataset of the engine room, sharing the buffers.</summary>
-    public TensorDataset ToDataset() => new(Tensor.Wrap(Features, Rows, Dimension), new IntTensor(Labels));
 }

@@ -65,6 +65,17 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <see cref="FeatureScaling.Standardize"/>).</summary>
         public FeatureScaling FeatureScaling = FeatureScaling.Auto;
 
+        /// <summary>The most memory, in bytes, the rows read from an <see cref="IDataView"/> may take as float32 (the
+        /// training rows and the validation rows each); beyond it they are written once to a temporary file in
+        /// <see cref="CacheDirectory"/> and trained on through a memory map — the same batches, the same model — and the
+        /// file is deleted when <c>Fit</c> ends, fails or is cancelled. <see langword="null"/> (the default) allows half
+        /// the memory available to the process; 0 always uses the file.</summary>
+        public long? RowMemoryLimit;
+
+        /// <summary>Where rows beyond <see cref="RowMemoryLimit"/> are written; <see langword="null"/> means the system's
+        /// temporary directory.</summary>
+        public string? CacheDirectory;
+
         /// <summary>The learning rate.</summary>
         public float LearningRate = 0.5f;
 
@@ -208,6 +219,10 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(o.Sampler), o.Sampler, "Sampler must be Random or Sequential.");
         if (o.ValidationBatchSize is <= 0)
             throw new ArgumentOutOfRangeException(nameof(o.ValidationBatchSize), o.ValidationBatchSize, "ValidationBatchSize must be positive.");
+        if (o.RowMemoryLimit is < 0)
+            throw new ArgumentOutOfRangeException(nameof(o.RowMemoryLimit), o.RowMemoryLimit, "RowMemoryLimit must not be negative (0 always writes the rows to a file).");
+        if (o.CacheDirectory is { Length: 0 })
+            throw new ArgumentOutOfRangeException(nameof(o.CacheDirectory), o.CacheDirectory, "CacheDirectory must be a directory path or null.");
         if (o.EarlyStoppingPatience < 0)
             throw new ArgumentOutOfRangeException(nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "EarlyStoppingPatience must not be negative.");
         if (o.EarlyStoppingPatience > 0 && o.ValidationSet is null)
@@ -259,7 +274,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// <exception cref="OperationCanceledException">The options' token was cancelled.</exception>
     public MinibatchTransformer Fit(IDataView input)
     {
-        return Train(Prepare(input));
+        using var rows = Prepare(input);
+        return Train(rows);
     }
 
     /// <summary>
@@ -275,7 +291,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     public LearningRateFinderResult FindLearningRate(IDataView input, LearningRateFinderSettings? settings = null)
     {
         (settings ??= new LearningRateFinderSettings()).Validate();
-        return Sweep(Prepare(input), settings);
+        using var rows = Prepare(input);
+        return Sweep(rows, settings);
     }
 
     /// <summary><see cref="FindLearningRate(IDataView, LearningRateFinderSettings?)"/> on the engine room's datasets, as
@@ -291,9 +308,20 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     }
 
     /// <summary>The checked options and rows both <c>Fit</c>s and both finders start from.</summary>
-    /// <remarks>MarkedNormalized: whether the feature column carries ML.NET's IsNormalized annotation.</remarks>
+    /// <remarks>MarkedNormalized: whether the feature column carries ML.NET's IsNormalized annotation; Buffers: what
+    /// holds rows read from an IDataView (a memory-mapped file among them), released when the fit is done.</remarks>
     private sealed record PreparedRows(Options Options, Dataset Train, Dataset? Valid, int Dimension, int Classes, LabelKeyValues KeyValues,
-        bool MarkedNormalized = false);
+        bool MarkedNormalized = false, IReadOnlyList<RowBuffer>? Buffers = null) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var buffer in Buffers ?? []) buffer.Dispose();
+        }
+    }
+
+    /// <summary>The memory the rows of one data view may take before they go to a file: the option, else half of what
+    /// the process may use (the GC's view of the machine or container).</summary>
+    private static long RowMemoryLimitOf(Options o) => o.RowMemoryLimit ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
 
     private PreparedRows Prepare(IDataView input)
     {
@@ -308,7 +336,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         var token = o.CancellationToken;
         token.ThrowIfCancellationRequested();
 
-        MaterializedData? valid = null;
+        RowBuffer? valid = null;
         if (o.ValidationSet != null)
         {
             var (_, vDimension, vClasses) = SchemaChecks.CheckTrainingSchema(o.ValidationSet.Schema, o.LabelColumnName, o.FeatureColumnName, nameof(o.ValidationSet));
@@ -319,15 +347,27 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
                 throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vClasses,
                     $"The validation set's label column '{o.LabelColumnName}' has {vClasses} key values, the training set's {classes}.");
         }
-        var train = MaterializedData.Read(input, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "training data", token);
-        if (train.Rows == 0)
-            throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
-        if (o.ValidationSet != null)
+        long limit = RowMemoryLimitOf(o);
+        string cache = o.CacheDirectory ?? Path.GetTempPath();
+        var train = MaterializedData.Read(input, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "training data", limit, cache, token);
+        try
         {
-            valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
-            if (valid.Rows == 0) throw EmptyValidationSet(nameof(o.ValidationSet));
+            if (train.Rows == 0)
+                throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
+            if (o.ValidationSet != null)
+            {
+                valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", limit, cache, token);
+                if (valid.Rows == 0) throw EmptyValidationSet(nameof(o.ValidationSet));
+            }
+            return new PreparedRows(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues,
+                IsMarkedNormalized(input.Schema[o.FeatureColumnName]), valid is null ? [train] : [train, valid]);
         }
-        return new PreparedRows(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues, IsMarkedNormalized(input.Schema[o.FeatureColumnName]));
+        catch
+        {
+            train.Dispose();
+            valid?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

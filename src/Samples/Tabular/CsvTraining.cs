@@ -67,10 +67,9 @@ internal static class CsvTraining
             "meanvar" => concatenate.Append(ml.Transforms.NormalizeMeanVariance("Features")).Fit(train),
             _ => concatenate.Fit(train),
         };
-        // Read once into memory: the trainer and a comparison both pass over these rows.
-        var cachedTrain = ml.Data.Cache(prepare.Transform(train), "Label", "Features");
-        var cachedValid = ml.Data.Cache(prepare.Transform(valid), "Label", "Features");
-        return new Prepared(keys, prepare, cachedTrain, cachedValid, raw.Schema, source);
+        // Streamed from the file through the transforms: the trainer keeps the rows it reads (in memory, or in its
+        // memory-mapped file beyond Options.RowMemoryLimit), so no second copy is made here.
+        return new Prepared(keys, prepare, prepare.Transform(train), prepare.Transform(valid), raw.Schema, source);
     }
 
     private static long CountRows(IDataView rows)

@@ -1,0 +1,64 @@
+using System.IO.MemoryMappedFiles;
+using Microsoft.ML.Minibatch.Data;
+
+namespace Microsoft.ML.Minibatch;
+
+/// <summary>
+/// Rows of float32 features in a file, read through a read-only memory map (the operating system pages them in and
+/// out, so they need not fit in memory), with their labels in memory. Offsets are 64-bit: files past 2 GB work.
+/// </summary>
+internal sealed unsafe class SpilledRows : Dataset, IDisposable
+{
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly float* _rows;
+    private readonly int[] _labels;
+    private readonly int _featureCount;
+    private bool _disposed;
+
+    public SpilledRows(FileStream file, int count, int featureCount, int[] labels)
+    {
+        _map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* start = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+        _rows = (float*)(start + _view.PointerOffset);
+        _labels = labels;
+        _featureCount = featureCount;
+        Count = count;
+    }
+
+    public override int Count { get; }
+
+    public override int FeatureCount => _featureCount;
+
+    private ReadOnlySpan<float> Row(int index) => new(_rows + (long)index * _featureCount, _featureCount);
+
+    protected override void GatherCore(ReadOnlySpan<int> indices, Span<float> features, Span<int> labels)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int f = _featureCount;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            if (i + 1 < indices.Length) RowPrefetch.Row(Row(indices[i + 1]), 0, f, readNext: true);
+            Row(indices[i]).CopyTo(features.Slice(i * f, f));
+            labels[i] = _labels[indices[i]];
+        }
+    }
+
+    public override void Prefetch(ReadOnlySpan<int> indices)
+    {
+        if (_disposed) return;
+        foreach (int row in indices)
+            if ((uint)row < (uint)Count) RowPrefetch.Row(Row(row), 0, _featureCount, readNext: false);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map.Dispose();
+    }
+}
