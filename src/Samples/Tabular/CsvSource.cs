@@ -66,7 +66,10 @@ internal sealed class CsvSource
         var columns = schema.Where(c => !c.IsHidden).ToArray();
         var label = columns.FirstOrDefault(c => c.Type is TextDataViewType);
         if (label.Name is null) throw new InvalidDataException("The model does not read a CSV file (its input has no text label column); use --data DIR for image models.");
-        var indexed = columns.Select((c, position) => (c.Name, Index: FileIndex(format, columns, c.Name, position, c.Name == label.Name))).ToArray();
+        // A model trained on a file without a header names column i "ci", whatever this file's header says.
+        bool generatedNames = columns.Select(c => c.Name).Order(StringComparer.Ordinal)
+            .SequenceEqual(Enumerable.Range(0, columns.Length).Select(CsvFormat.GeneratedName).Order(StringComparer.Ordinal));
+        var indexed = columns.Select((c, position) => (c.Name, Index: FileIndex(format, columns.Length, generatedNames, c.Name, position, c.Name == label.Name))).ToArray();
         int labelIndex = indexed.Single(c => c.Name == label.Name).Index;
         var renamed = format with { ColumnNames = format.ColumnNames.ToArray() };
         foreach (var c in indexed) renamed.ColumnNames[c.Index] = c.Name;
@@ -76,17 +79,15 @@ internal sealed class CsvSource
     }
 
     /// <summary>Where in <paramref name="format"/>'s file the model's column <paramref name="name"/> (at
-    /// <paramref name="position"/> among the model's <paramref name="columns"/>) is.</summary>
-    private static int FileIndex(CsvFormat format, DataViewSchema.Column[] columns, string name, int position, bool isLabel)
+    /// <paramref name="position"/> among the model's <paramref name="modelColumns"/> columns, named c0, c1, … when
+    /// <paramref name="generatedNames"/>) is.</summary>
+    private static int FileIndex(CsvFormat format, int modelColumns, bool generatedNames, string name, int position, bool isLabel)
     {
         string role = isLabel ? "the label column" : "the feature column";
-        // A model trained on a file without a header names column i "ci", whatever this file's header says.
-        bool generatedNames = columns.Select(c => c.Name).Order(StringComparer.Ordinal)
-            .SequenceEqual(Enumerable.Range(0, columns.Length).Select(CsvFormat.GeneratedName).Order(StringComparer.Ordinal));
         if (generatedNames || !format.HasHeader)
         {
-            if (format.ColumnNames.Length != columns.Length)
-                throw new InvalidDataException($"{format.Path}: {format.ColumnNames.Length} columns{(format.HasHeader ? "" : " without a header")}, but the model reads {columns.Length}; {(generatedNames ? "give the file the training file's columns, in its order" : "give the file a header or the training file's columns, in its order")}.");
+            if (format.ColumnNames.Length != modelColumns)
+                throw new InvalidDataException($"{format.Path}: {format.ColumnNames.Length} columns{(format.HasHeader ? "" : " without a header")}, but the model reads {modelColumns}; {(generatedNames ? "give the file the training file's columns, in its order" : "give the file a header or the training file's columns, in its order")}.");
             return generatedNames ? int.Parse(name.AsSpan(1), provider: System.Globalization.CultureInfo.InvariantCulture) : position;
         }
         int index = Array.IndexOf(format.ColumnNames, name);
