@@ -2,8 +2,8 @@
 # The consumer test: use the packages as a .NET developer does, outside the repository.
 #
 #   1. dotnet pack the three packages (Release) into a temporary folder, with no warning;
-#   2. dotnet new console + dotnet add package Minibatch.ML from that folder (the rest, ML.NET included, from the
-#      machine's configured NuGet sources), and run a program that fits the trainer in an ML.NET pipeline, saves,
+#   2. dotnet new console, that folder added as a package source beside the machine's configured ones (which serve
+#      ML.NET), dotnet add package Minibatch.ML, and run a program that fits the trainer in an ML.NET pipeline, saves,
 #      loads and predicts (scripts/consumer-test/Program.cs);
 #   3. the same program on the TorchSharp engine from Minibatch.ML.TorchSharp (its Debian 12 fix comes with the
 #      package); skipped, and not counted, when CONSUMER_TEST_TORCHSHARP=0;
@@ -71,20 +71,23 @@ new_app() {
   </fallbackPackageFolders>
 </configuration>
 EOF
+  # The packages' folder becomes a source beside the machine's configured ones (`dotnet add package --source` would
+  # replace those, and ML.NET comes from them).
+  dotnet nuget add source "$packages" --name minibatch-consumer-test --configfile "$app/nuget.config" || return 1
   cp "$repo/scripts/consumer-test/Program.cs" "$app/Program.cs"
 }
 
 pipeline_app() {
   local app="$work/app"
   new_app "$app" || return 1
-  (cd "$app" && dotnet add package Minibatch.ML --version "$version" --source "$packages") || return 1
+  (cd "$app" && dotnet add package Minibatch.ML --version "$version") || return 1
   dotnet run --project "$app" -c Release -- pipeline
 }
 
 torchsharp_app() {
   local app="$work/app-torchsharp"
   new_app "$app" || return 1
-  (cd "$app" && dotnet add package Minibatch.ML.TorchSharp --version "$version" --source "$packages") || return 1
+  (cd "$app" && dotnet add package Minibatch.ML.TorchSharp --version "$version") || return 1
   dotnet run --project "$app" -c Release -p:DefineConstants=WITH_TORCHSHARP -- torchsharp
 }
 
