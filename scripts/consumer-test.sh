@@ -4,7 +4,7 @@
 #   1. dotnet pack the three packages (Release) into a temporary folder, with no warning;
 #   2. dotnet new console, that folder added as a package source beside the machine's configured ones (which serve
 #      ML.NET), dotnet add package Minibatch.ML, and run a program that fits the trainer in an ML.NET pipeline, saves,
-#      loads and predicts (scripts/consumer-test/Program.cs);
+#      loads and predicts (scripts/consumer-test/Program.cs); and build the README's first program against it;
 #   3. the same program on the TorchSharp engine from Minibatch.ML.TorchSharp (its Debian 12 fix comes with the
 #      package); skipped, and not counted, when CONSUMER_TEST_TORCHSHARP=0;
 #   4. dotnet tool install Minibatch.ML.Tool from that folder: --version, train on a small IDX set, evaluate the model.
@@ -84,6 +84,17 @@ pipeline_app() {
   dotnet run --project "$app" -c Release -- pipeline
 }
 
+# The README's first program (the C# block under "## A first program") builds against the package as it stands. It
+# is not run: it downloads MNIST.
+readme_program() {
+  local app="$work/app-readme"
+  mkdir -p "$app" && cp "$work/app/ConsumerApp.csproj" "$work/app/nuget.config" "$app/" || return 1
+  awk '/^## A first program/ { section = 1 } section && /^```csharp$/ { code = 1; next } code && /^```$/ { exit } code' \
+    "$repo/README.md" >"$app/Program.cs"
+  [[ -s "$app/Program.cs" ]] || { echo "README.md has no C# block under ## A first program"; return 1; }
+  dotnet build "$app" -c Release -warnaserror
+}
+
 torchsharp_app() {
   local app="$work/app-torchsharp"
   new_app "$app" || return 1
@@ -134,6 +145,7 @@ tool_without_libtorch() {
 echo "consumer test: packages $version, working in $work"
 check pack "dotnet pack: three packages and their symbols, no warning" pack
 check pipeline "dotnet add package Minibatch.ML: fit in an ML.NET pipeline, save, load, predict" pipeline_app
+check readme "the README's first program builds against Minibatch.ML" readme_program
 if [[ "${CONSUMER_TEST_TORCHSHARP:-1}" != 0 ]]; then
   check torchsharp "dotnet add package Minibatch.ML.TorchSharp: fit on the TorchSharp engine" torchsharp_app
 fi
