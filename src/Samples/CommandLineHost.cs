@@ -5,14 +5,16 @@ namespace Microsoft.ML.Minibatch.Samples;
 /// <summary>Runs a command line: usage errors exit 2, failures print one line on stderr and exit 1.</summary>
 internal static class CommandLineHost
 {
-    public static int Run(RootCommand root, string[] args)
+    /// <summary>Parses and runs <paramref name="args"/>; errors go to <paramref name="error"/> (default: stderr).</summary>
+    public static int Run(RootCommand root, string[] args, TextWriter? error = null)
     {
+        error ??= Console.Error;
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors.", Recursive = true };
         root.Options.Add(verbose);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"minibatch: {error.Message}");
+            foreach (var problem in parse.Errors) error.WriteLine($"minibatch: {problem.Message}");
             return 2;
         }
         try
@@ -25,7 +27,7 @@ internal static class CommandLineHost
             // crash); otherwise exactly one line, even for messages .NET spreads over two (ArgumentOutOfRangeException
             // appends "Actual value was …" on a new line).
             string text = parse.GetValue(verbose) ? e.ToString() : string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
-            Console.Error.WriteLine($"minibatch: {text}");
+            error.WriteLine($"minibatch: {text}");
             return 1;
         }
     }

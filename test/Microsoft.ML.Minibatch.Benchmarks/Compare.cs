@@ -125,7 +125,7 @@ internal static class Compare
             : throw new ArgumentOutOfRangeException(name, text, $"{name} must be a positive integer (got '{text}').");
 
     /// <summary>The Samples build next to this one (same configuration), found by walking up to the repository root.</summary>
-    private static string FindMinibatch()
+    internal static string FindMinibatch()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Minibatch.ML.sln"))) dir = dir.Parent;
@@ -177,7 +177,7 @@ internal static class Compare
         return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

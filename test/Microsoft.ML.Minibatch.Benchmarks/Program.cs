@@ -19,6 +19,12 @@ if (args.Length > 0 && args[0] == "compare")
     }
 }
 
+// `-- tabular-compare [--out FILE]` cross-validates our trainer beside ML.NET's on the sklearn CSVs (TabularResults.md).
+if (args.Length > 0 && args[0] == "tabular-compare")
+{
+    return TabularCompare.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "gemm-compare")
 {
     return GemmCompare.Run(args[1..]);

@@ -21,8 +21,14 @@ internal static class OnnxMlp
     /// <summary>The probabilities output.</summary>
     public const string ScoreName = "Score";
 
-    /// <summary>The arg-max output (int64, the class axis kept with size 1).</summary>
+    /// <summary>The arg-max output (int64, the class axis kept with size 1); <see cref="NoPrediction"/> for a row
+    /// without a prediction.</summary>
     public const string PredictedLabelIndexName = "PredictedLabel.Index";
+
+    /// <summary>The arg-max output of a row that has no prediction (a NaN or infinite feature, or probabilities that
+    /// overflowed to NaN), whose <see cref="ScoreName"/> is then all NaN. Outside 0 … K−1, so no consumer can take it for
+    /// a class; in ML.NET's chain it has no entry in the class lookup and becomes key 0, the missing key.</summary>
+    public const long NoPrediction = -1;
 
     /// <summary>The <c>producer_name</c> written, and required by <see cref="Read"/>.</summary>
     public const string ProducerName = "Microsoft.ML.Minibatch";
@@ -58,11 +64,15 @@ internal static class OnnxMlp
     /// <param name="producerVersion">The <c>producer_version</c>; this library's version when null (a reader that
     /// rewrites a file to compare it passes the file's own).</param>
     /// <param name="deskew">Deskews each row before the first layer (<see cref="ImageDeskew"/>), or null.</param>
+    /// <param name="guardNonFinite">Whether a row with a NaN or infinite feature (or probabilities that overflowed to NaN)
+    /// gets NaN scores and the label <see cref="NoPrediction"/>. Always true for new models; false only to rewrite,
+    /// byte for byte, a file written before the guard existed (model format 1 and 2).</param>
     /// <returns>The ONNX model bytes.</returns>
     /// <exception cref="ArgumentException">The network is not such an MLP, the slot names are not K, or the input name
     /// clashes with a name the graph uses.</exception>
     public static byte[] Write(Sequential model, OnnxLayout layout, string inputName, IReadOnlyList<string>? slotNames,
-        IReadOnlyList<KeyValuePair<string, string>> metadata, string? producerVersion = null, ImageDeskew? deskew = null)
+        IReadOnlyList<KeyValuePair<string, string>> metadata, string? producerVersion = null, ImageDeskew? deskew = null,
+        bool guardNonFinite = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(inputName);
@@ -100,7 +110,7 @@ internal static class OnnxMlp
             });
         }
         // The graph goes last, so any truncated copy of the file loses or cuts it and Read rejects it.
-        writer.WriteMessage(ModelGraph, graph => WriteGraph(graph, layers, stateDict, layout, inputName, featureCount, classCount, slotNames, deskew));
+        writer.WriteMessage(ModelGraph, graph => WriteGraph(graph, layers, stateDict, layout, inputName, featureCount, classCount, slotNames, deskew, guardNonFinite));
         return writer.WrittenSpan.ToArray();
     }
 
@@ -183,7 +193,7 @@ internal static class OnnxMlp
 
     private static void WriteGraph(ProtoWriter graph, List<(string Name, Module Module)> layers,
         OrderedDictionary<string, Tensor> stateDict, OnnxLayout layout, string inputName, int featureCount, int classCount,
-        IReadOnlyList<string>? slotNames, ImageDeskew? deskew)
+        IReadOnlyList<string>? slotNames, ImageDeskew? deskew, bool guardNonFinite)
     {
         bool row = layout == OnnxLayout.Row;
         graph.WriteString(GraphName, "mlp");
@@ -209,14 +219,18 @@ internal static class OnnxMlp
             }
             x = output;
         }
-        string probabilities = row ? InternalPrefix + "probabilities" : ScoreName;
+        // Without the guard the softmax and arg-max are the outputs themselves (as files written before it have them).
+        string scores = guardNonFinite ? InternalPrefix + "score" : ScoreName;
+        string labels = guardNonFinite ? InternalPrefix + "argmax" : PredictedLabelIndexName;
+        string probabilities = row ? InternalPrefix + "probabilities" : scores;
         WriteNode(graph, "Softmax", [x], probabilities, node => WriteAttribute(node, "axis", -1));
-        if (row) WriteNode(graph, "Squeeze", [probabilities, AxesName], ScoreName);
-        WriteNode(graph, "ArgMax", [ScoreName], PredictedLabelIndexName, node =>
+        if (row) WriteNode(graph, "Squeeze", [probabilities, AxesName], scores);
+        WriteNode(graph, "ArgMax", [scores], labels, node =>
         {
             WriteAttribute(node, "axis", -1);
             WriteAttribute(node, "keepdims", 1);
         });
+        if (guardNonFinite) WriteNoPredictionGuard(graph, inputName, scores, labels);
         if (slotNames is not null)
         {
             // Only the node's name and keys_strings matter to ML.NET; the rest makes it a valid node that computes
@@ -238,6 +252,45 @@ internal static class OnnxMlp
         graph.WriteMessage(GraphInput, value => WriteValueInfo(value, inputName, DataTypeFloat, featureShape));
         graph.WriteMessage(GraphOutput, value => WriteValueInfo(value, ScoreName, DataTypeFloat, scoreShape));
         graph.WriteMessage(GraphOutput, value => WriteValueInfo(value, PredictedLabelIndexName, DataTypeInt64, labelShape));
+    }
+
+    /// <summary>
+    /// Writes the outputs <see cref="ScoreName"/> and <see cref="PredictedLabelIndexName"/> from <paramref name="scores"/>
+    /// and <paramref name="labels"/>, except that a row whose <paramref name="input"/> holds a NaN or ±∞, or whose
+    /// probabilities are NaN (a logit overflowed), gets all-NaN scores and <see cref="NoPrediction"/>: ML.NET's missing
+    /// prediction. The input is checked itself because an infinite feature need not reach the softmax as NaN (it can
+    /// drive one logit to −∞ and leave the rest finite), and ArgMax of a NaN row is left unspecified by ONNX.
+    /// </summary>
+    /// <remarks>Each check ends as one value per row (ReduceMax over the last axis, keepdims), [1] for a row model and
+    /// [N, 1] for a batch, which Where broadcasts over the K scores and the one label.</remarks>
+    private static void WriteNoPredictionGuard(ProtoWriter graph, string input, string scores, string labels)
+    {
+        string N(string name) => InternalPrefix + "guard." + name;
+        void Node(string op, string output, string[] inputs, Action<ProtoWriter>? attributes = null) =>
+            WriteNode(graph, op, inputs, N(output), attributes);
+        // ReduceMax takes its axes as an attribute up to opset 17, which covers both opsets written here.
+        void AnyInRow(string output, string flags)
+        {
+            Node("Cast", output + "Float", [N(flags)], node => WriteAttribute(node, "to", DataTypeFloat));
+            Node("ReduceMax", output, [N(output + "Float")], node =>
+            {
+                WriteAttribute(node, "axes", [-1L]);
+                WriteAttribute(node, "keepdims", 1);
+            });
+        }
+
+        Node("IsNaN", "inputNaN", [input]);
+        Node("IsInf", "inputInf", [input]);
+        Node("Or", "inputNonFinite", [N("inputNaN"), N("inputInf")]);
+        AnyInRow("rowNonFinite", "inputNonFinite");
+        Node("IsNaN", "scoreNaN", [scores]);
+        AnyInRow("rowScoreNaN", "scoreNaN");
+        Node("Max", "rowMissingFloat", [N("rowNonFinite"), N("rowScoreNaN")]);
+        Node("Cast", "rowMissing", [N("rowMissingFloat")], node => WriteAttribute(node, "to", DataTypeBool));
+        Node("Constant", "nan", [], node => WriteAttribute(node, "value", t => WriteFloatTensor(t, N("nan"), Tensor.Wrap([float.NaN], [1]))));
+        Node("Constant", "noPrediction", [], node => WriteAttribute(node, "value", t => WriteInt64Tensor(t, NoPrediction)));
+        WriteNode(graph, "Where", [N("rowMissing"), N("nan"), scores], ScoreName);
+        WriteNode(graph, "Where", [N("rowMissing"), N("noPrediction"), labels], PredictedLabelIndexName);
     }
 
     /// <summary>

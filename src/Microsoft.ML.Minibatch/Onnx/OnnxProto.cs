@@ -97,6 +97,8 @@ internal static class OnnxProto
     public const int DataTypeInt64 = 7;
     /// <summary>TensorProto.DataType.STRING.</summary>
     public const int DataTypeString = 8;
+    /// <summary>TensorProto.DataType.BOOL.</summary>
+    public const int DataTypeBool = 9;
 
     /// <summary>ValueInfoProto.name.</summary>
     public const int ValueInfoName = 1;

@@ -24,6 +24,12 @@ namespace Microsoft.ML.Minibatch.Onnx;
 /// value that can occur; there is no probabilistic argument involved.
 /// </para>
 /// <para>
+/// A row without a prediction (a NaN or infinite feature) leaves the graph with Score all NaN and the index
+/// <see cref="OnnxMlp.NoPrediction"/>. The seed is also required to hash that value apart from the K classes, so it has
+/// no entry in the lookup, and <c>MapValue</c> gives a value it cannot find its column's missing value: for a key
+/// column, key 0 — the missing key that ML.NET's own multiclass scorers predict for such a row.
+/// </para>
+/// <para>
 /// Temporary file: <c>ApplyOnnxModel</c> copies the ONNX bytes to a file in <see cref="MLContext.TempFilePath"/> and
 /// never deletes it; the chain needs that file for as long as it may be saved. The caller should create the
 /// <see cref="MLContext"/> with a temporary folder of its own, dispose the chain when done and then delete the folder.
@@ -114,18 +120,36 @@ internal static class OnnxScoringChain
     private static void AddKeyValues<T>(SchemaDefinition.Column column, VectorDataViewType type, object values) =>
         column.AddAnnotation(KeyValuesKind, (VBuffer<T>)values, type);
 
-    // Hashes the K class rows with ML.NET's own transformer and keeps the first seed that gives K distinct hashes.
+    // Hashes the K class rows with ML.NET's own transformer and keeps the first seed that gives K distinct hashes, none
+    // of them the hash of the no-prediction index.
     private static (HashingEstimator.ColumnOptions Options, IDataView Lookup) HashClasses(MLContext ml, IDataView classes, int classCount)
     {
+        var noPrediction = ml.Data.LoadFromEnumerable([new IndexRow { Index = [OnnxMlp.NoPrediction] }], IndexDefinition());
         for (uint seed = FirstSeed; seed < FirstSeed + MaxSeedAttempts; seed++)
         {
             var options = new HashingEstimator.ColumnOptions(HashName, OnnxMlp.PredictedLabelIndexName, HashBits, seed, useOrderedHashing: false, combine: true);
-            var lookup = ml.Transforms.Conversion.Hash(options).Fit(classes).Transform(classes);
+            var hash = ml.Transforms.Conversion.Hash(options).Fit(classes);
             // Cached so that MapValue reads exactly the values checked here.
-            lookup = ml.Data.Cache(lookup);
-            if (lookup.GetColumn<uint>(HashName).Distinct().Count() == classCount) return (options, lookup);
+            var lookup = ml.Data.Cache(hash.Transform(classes));
+            var hashes = lookup.GetColumn<uint>(HashName).ToHashSet();
+            if (hashes.Count == classCount && !hashes.Contains(hash.Transform(noPrediction).GetColumn<uint>(HashName).Single()))
+                return (options, lookup);
         }
         throw new InvalidOperationException($"No hash seed separated the {classCount} classes.");
+    }
+
+    private static SchemaDefinition IndexDefinition()
+    {
+        var definition = SchemaDefinition.Create(typeof(IndexRow));
+        definition[0].ColumnName = OnnxMlp.PredictedLabelIndexName;
+        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Int64, 1);
+        return definition;
+    }
+
+    /// <summary>The arg-max output alone, as the ONNX output's type.</summary>
+    private sealed class IndexRow
+    {
+        public long[] Index = [];
     }
 
     /// <summary>One row of the empty view the chain is fitted on.</summary>

@@ -10,6 +10,7 @@ internal static class AnnotationNames
     public const string ScoreValueKind = "ScoreValueKind";
     public const string ScoreColumnSetId = "ScoreColumnSetId";
     public const string TrainingLabelValues = "TrainingLabelValues";
+    public const string IsNormalized = "IsNormalized";
 
     public const string MulticlassClassification = "MulticlassClassification";
     public const string Score = "Score";

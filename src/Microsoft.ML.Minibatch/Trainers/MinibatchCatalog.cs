@@ -16,13 +16,14 @@ public static class MinibatchCatalog
     /// <param name="featureColumnName">The feature column, a known-size vector of <see cref="float"/>.</param>
     /// <param name="hiddenLayers">The hidden layer sizes; <see langword="null"/> means { 50 }, empty means none.</param>
     /// <param name="batchSize">Rows per training batch.</param>
-    /// <param name="numberOfEpochs">Passes over the training rows.</param>
+    /// <param name="numberOfEpochs">Passes over the training rows; <see langword="null"/> chooses them from the data (see
+    /// <see cref="MinibatchTrainer.Options.NumberOfEpochs"/>).</param>
     /// <param name="learningRate">The learning rate.</param>
     /// <param name="sampler">The order of the training rows.</param>
     /// <returns>The trainer.</returns>
     public static MinibatchTrainer Minibatch(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayers = null, int batchSize = 64,
-        int numberOfEpochs = 5, float learningRate = 0.5f, SamplerKind sampler = SamplerKind.Random)
+        int? numberOfEpochs = null, float learningRate = 0.5f, SamplerKind sampler = SamplerKind.Random)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new MinibatchTrainer(CatalogEnvironment.Of(catalog), new MinibatchTrainer.Options

@@ -51,8 +51,19 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// <summary>The number of rows per training batch.</summary>
         public int BatchSize = 64;
 
-        /// <summary>The number of passes over the training rows (0 returns the initial network).</summary>
-        public int NumberOfEpochs = 5;
+        /// <summary>The number of passes over the training rows (0 returns the initial network). <see langword="null"/>
+        /// (the default) chooses it from the data: enough epochs for at least 3,000 training batches, at least 5 and at most
+        /// 1,000 (MNIST's 50,000 rows in batches of 64: 5 epochs; 150 rows: 1,000). The model's
+        /// <see cref="MinibatchTransformer.TrainingOptions"/> hold the number used.</summary>
+        public int? NumberOfEpochs;
+
+        /// <summary>How the trainer meets features that are not scaled; see <see cref="Minibatch.FeatureScaling"/>. With
+        /// <see cref="FeatureScaling.Auto"/> (the default) features outside [-1, 1] without ML.NET's <c>IsNormalized</c>
+        /// annotation are standardised with the training rows' mean and standard deviation, and the standardisation is
+        /// folded into the first layer when training ends: the model reads raw features. The model's
+        /// <see cref="MinibatchTransformer.TrainingOptions"/> say what was done (<see cref="FeatureScaling.None"/> or
+        /// <see cref="FeatureScaling.Standardize"/>).</summary>
+        public FeatureScaling FeatureScaling = FeatureScaling.Auto;
 
         /// <summary>The learning rate.</summary>
         public float LearningRate = 0.5f;
@@ -178,6 +189,8 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(o.Momentum), o.Momentum, "Momentum must be in [0, 1).");
         if (!(o.WeightDecay >= 0) || !float.IsFinite(o.WeightDecay))
             throw new ArgumentOutOfRangeException(nameof(o.WeightDecay), o.WeightDecay, "WeightDecay must be finite and not negative.");
+        if (!Enum.IsDefined(o.FeatureScaling))
+            throw new ArgumentOutOfRangeException(nameof(o.FeatureScaling), o.FeatureScaling, "FeatureScaling must be Auto, None or Standardize.");
         if (!Enum.IsDefined(o.Optimizer))
             throw new ArgumentOutOfRangeException(nameof(o.Optimizer), o.Optimizer, "Optimizer must be Sgd, Adam or AdamW.");
         if (!Enum.IsDefined(o.LearningRateSchedule))
@@ -246,8 +259,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// <exception cref="OperationCanceledException">The options' token was cancelled.</exception>
     public MinibatchTransformer Fit(IDataView input)
     {
-        var rows = Prepare(input);
-        return Train(rows.Options, rows.Train, rows.Valid, rows.Dimension, rows.Classes, rows.KeyValues);
+        return Train(Prepare(input));
     }
 
     /// <summary>
@@ -263,8 +275,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     public LearningRateFinderResult FindLearningRate(IDataView input, LearningRateFinderSettings? settings = null)
     {
         (settings ??= new LearningRateFinderSettings()).Validate();
-        var rows = Prepare(input);
-        return Sweep(rows.Options, rows.Train, rows.Dimension, rows.Classes, settings);
+        return Sweep(Prepare(input), settings);
     }
 
     /// <summary><see cref="FindLearningRate(IDataView, LearningRateFinderSettings?)"/> on the engine room's datasets, as
@@ -276,12 +287,13 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     public LearningRateFinderResult FindLearningRate(Dataset train, IReadOnlyList<string> classNames, LearningRateFinderSettings? settings = null)
     {
         (settings ??= new LearningRateFinderSettings()).Validate();
-        var rows = Prepare(train, null, classNames);
-        return Sweep(rows.Options, rows.Train, rows.Dimension, rows.Classes, settings);
+        return Sweep(Prepare(train, null, classNames), settings);
     }
 
     /// <summary>The checked options and rows both <c>Fit</c>s and both finders start from.</summary>
-    private sealed record PreparedRows(Options Options, Dataset Train, Dataset? Valid, int Dimension, int Classes, LabelKeyValues KeyValues);
+    /// <remarks>MarkedNormalized: whether the feature column carries ML.NET's IsNormalized annotation.</remarks>
+    private sealed record PreparedRows(Options Options, Dataset Train, Dataset? Valid, int Dimension, int Classes, LabelKeyValues KeyValues,
+        bool MarkedNormalized = false);
 
     private PreparedRows Prepare(IDataView input)
     {
@@ -311,8 +323,11 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         if (train.Rows == 0)
             throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
         if (o.ValidationSet != null)
+        {
             valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", token);
-        return new PreparedRows(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues);
+            if (valid.Rows == 0) throw EmptyValidationSet(nameof(o.ValidationSet));
+        }
+        return new PreparedRows(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues, IsMarkedNormalized(input.Schema[o.FeatureColumnName]));
     }
 
     /// <summary>
@@ -329,8 +344,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     /// feature is not finite.</exception>
     public MinibatchTransformer Fit(Dataset train, Dataset? valid, IReadOnlyList<string> classNames)
     {
-        var rows = Prepare(train, valid, classNames);
-        return Train(rows.Options, rows.Train, rows.Valid, rows.Dimension, rows.Classes, rows.KeyValues);
+        return Train(Prepare(train, valid, classNames));
     }
 
     private PreparedRows Prepare(Dataset train, Dataset? valid, IReadOnlyList<string> classNames)
@@ -347,6 +361,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(classNames), classNames.Count, "There must be between 1 and 1048576 class names.");
         if (train.Count == 0)
             throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
+        if (valid is { Count: 0 }) throw EmptyValidationSet(nameof(valid));
         if (valid != null && valid.FeatureCount != train.FeatureCount)
             throw new ArgumentException($"The validation set has {valid.FeatureCount} features per row, the training set {train.FeatureCount}.", nameof(valid));
         CheckRows(train, classNames.Count, "training set", nameof(train), o.CancellationToken);
@@ -358,9 +373,22 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         return new PreparedRows(o, train, valid, train.FeatureCount, names.Length, keyValues);
     }
 
+    /// <summary>Whether ML.NET's normalizers marked <paramref name="features"/> as normalised (annotation IsNormalized = true).</summary>
+    private static bool IsMarkedNormalized(DataViewSchema.Column features)
+    {
+        if (features.Annotations.Schema.GetColumnOrNull(AnnotationNames.IsNormalized) is not { Type: BooleanDataViewType } column) return false;
+        bool marked = false;
+        features.Annotations.GetValue(column.Name, ref marked);
+        return marked;
+    }
+
+    // Metrics of no rows are NaN: an empty validation set would report them as if it had been measured.
+    private static ArgumentException EmptyValidationSet(string paramName) =>
+        new("The validation set has 0 rows with a label; give it rows or leave it out.", paramName);
+
     /// <summary>Checks every label and feature of a dataset once, before any training.</summary>
     private static void CheckRows(Dataset data, int classes, string what, string paramName, CancellationToken token) =>
-        ScanRows(data, token, (start, n, features, labels) =>
+        RowScan.Run(data, token, (start, n, features, labels) =>
         {
             int width = data.FeatureCount;
             for (int i = 0; i < n; i++)
@@ -374,34 +402,13 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             }
         });
 
-    /// <summary>Hands every row of <paramref name="data"/> to <paramref name="check"/>, a chunk at a time: the first row's
-    /// index, the row count, and the rows' features and labels.</summary>
-    private static void ScanRows(Dataset data, CancellationToken token, Action<int, int, float[], int[]> check)
-    {
-        // Small chunks: the scan's buffer lives through the whole fit's peak (1024 MNIST rows cost the lesson's run 5 MB
-        // of its 107 MB peak working set; 128 rows scan as fast).
-        const int chunk = 128;
-        int width = data.FeatureCount;
-        var features = new float[chunk * width];
-        var labels = new int[chunk];
-        var indices = new int[chunk];
-        for (int start = 0; start < data.Count; start += chunk)
-        {
-            token.ThrowIfCancellationRequested();
-            int n = Math.Min(chunk, data.Count - start);
-            for (int i = 0; i < n; i++) indices[i] = start + i;
-            data.Gather(indices.AsSpan(0, n), features.AsSpan(0, n * width), labels.AsSpan(0, n));
-            check(start, n, features, labels);
-        }
-    }
-
     /// <summary>The rows as the network reads them: deskewed when the options say so, after checking that every feature is
     /// an ink intensity (not negative).</summary>
     private static Dataset Deskewed(Options o, Dataset data, string what, string paramName)
     {
         if (DeskewOf(o, data.FeatureCount) is not { } deskew) return data;
         int width = data.FeatureCount;
-        ScanRows(data, o.CancellationToken, (start, n, features, _) =>
+        RowScan.Run(data, o.CancellationToken, (start, n, features, _) =>
         {
             int bad = features.AsSpan(0, n * width).IndexOfAnyInRange(float.NegativeInfinity, -float.Epsilon);
             if (bad >= 0)
@@ -411,16 +418,49 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         return new DeskewedDataset(data, deskew);
     }
 
+    /// <summary>The training (and validation) rows as the network reads them — deskewed, then standardised when the
+    /// options ask for it — and the standardisation, or null.</summary>
+    private static (Dataset Train, Dataset? Valid, FeatureStandardization? Scaling) NetworkInputs(PreparedRows rows)
+    {
+        var o = rows.Options;
+        var train = Deskewed(o, rows.Train, "training set", "train");
+        var valid = rows.Valid is null ? null : Deskewed(o, rows.Valid, "validation set", "valid");
+        var scaling = FeatureStandardization.Choose(o.FeatureScaling, train, rows.MarkedNormalized, o.CancellationToken);
+        return scaling is null ? (train, valid, null) : (scaling.Apply(train), valid is null ? null : scaling.Apply(valid), scaling);
+    }
+
+    /// <summary>The network the options start from: seeded initialisation, or the initial weights file (read as taking
+    /// raw features, so moved onto the standardised ones when training standardises).</summary>
+    private static Sequential InitialNetwork(Options o, PreparedRows rows, Generator generator, FeatureStandardization? scaling)
+    {
+        var model = MinibatchNetwork.Create(rows.Dimension, o.HiddenLayers, rows.Classes, generator, AsDouble(o.DropoutRate));
+        if (o.InitialWeightsPath != null)
+        {
+            StateDictFile.Load(model, o.InitialWeightsPath);
+            scaling?.UnfoldFrom((Linear)model[0]);
+        }
+        return model;
+    }
+
+    /// <summary>The number of epochs <see cref="Options.NumberOfEpochs"/> asks for; when null, enough for 3,000 batches,
+    /// at least 5 and at most 1,000.</summary>
+    internal static int EpochsFor(Options o, int rows)
+    {
+        if (o.NumberOfEpochs is int given) return given;
+        bool dropLast = o.DropLast && rows >= o.BatchSize;
+        long batches = Math.Max(1, dropLast ? rows / o.BatchSize : (rows + o.BatchSize - 1L) / o.BatchSize);
+        return (int)Math.Clamp((3000 + batches - 1) / batches, 5, 1000);
+    }
+
     /// <summary>What both finders share once the rows are checked: the initial network of <see cref="Train"/>, its engine
     /// step at the sweep's first rate and the training loader, then the sweep.</summary>
-    private LearningRateFinderResult Sweep(Options o, Dataset train, int dimension, int classes, LearningRateFinderSettings settings)
+    private LearningRateFinderResult Sweep(PreparedRows rows, LearningRateFinderSettings settings)
     {
-        train = Deskewed(o, train, "training set", nameof(train));
+        var o = rows.Options;
+        var (train, _, scaling) = NetworkInputs(rows with { Valid = null });
         int seed = o.Seed ?? _contextSeed;
         var generator = new Generator(unchecked((ulong)(long)seed));
-        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator, AsDouble(o.DropoutRate));
-        if (o.InitialWeightsPath != null)
-            StateDictFile.Load(model, o.InitialWeightsPath);
+        var model = InitialNetwork(o, rows, generator, scaling);
         using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, settings.StartLearningRate,
             o.Optimizer == OptimizerKind.Sgd ? AsDouble(o.Momentum) : 0, AsDouble(o.WeightDecay)));
         Sampler sampler = o.Sampler == SamplerKind.Random ? new RandomSampler(train, generator: generator) : new SequentialSampler(train);
@@ -429,26 +469,27 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         return LearningRateFinder.Run(step, loader, settings, o.CancellationToken);
     }
 
-    /// <summary>What both <c>Fit</c>s share once the rows are checked: initialise, train on the engine, wrap.</summary>
-    private MinibatchTransformer Train(Options o, Dataset train, Dataset? valid, int dimension, int classes, LabelKeyValues keyValues)
+    /// <summary>What both <c>Fit</c>s share once the rows are checked: initialise, train on the engine, check the result,
+    /// fold the scaling into the first layer, wrap.</summary>
+    private MinibatchTransformer Train(PreparedRows rows)
     {
-        train = Deskewed(o, train, "training set", nameof(train));
-        if (valid != null) valid = Deskewed(o, valid, "validation set", nameof(valid));
+        var o = rows.Options;
+        var (train, valid, scaling) = NetworkInputs(rows);
         var token = o.CancellationToken;
         // Options.Seed = s means torch.manual_seed(s): the same initial weights and sampling order as the PyTorch
         // program, which is what users compare against. Without it the seed comes from the MLContext.
         int seed = o.Seed ?? _contextSeed;
         o.Seed = seed;
+        o.NumberOfEpochs = EpochsFor(o, train.Count);
+        o.FeatureScaling = scaling is null ? FeatureScaling.None : FeatureScaling.Standardize;
         var generator = new Generator(unchecked((ulong)(long)seed));
-        var model = MinibatchNetwork.Create(dimension, o.HiddenLayers, classes, generator, AsDouble(o.DropoutRate));
-        if (o.InitialWeightsPath != null)
-            StateDictFile.Load(model, o.InitialWeightsPath);
+        var model = InitialNetwork(o, rows, generator, scaling);
 
         using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, AsDouble(o.LearningRate),
             o.Optimizer == OptimizerKind.Sgd ? AsDouble(o.Momentum) : 0, AsDouble(o.WeightDecay)));
         var userCallback = o.EpochCompleted;
         using var channel = _host.Start("Training");
-        var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs,
+        var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs.Value,
             o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, o.LearningRateSchedule, OneCycle(o), m =>
             {
                 channel.Info(MessageSensitivity.None, m.ToString());
@@ -466,10 +507,17 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         }
         if (!MinibatchNetwork.AllFinite(model))
             throw new InvalidOperationException("Training produced non-finite weights. Try a smaller learning rate.");
+        var warnings = new List<string>();
+        if (TrainingCollapse.Check(model, train, history, o, scaling != null, token) is { } warning)
+        {
+            channel.Warning(MessageSensitivity.None, warning);
+            warnings.Add(warning);
+        }
+        scaling?.FoldInto((Linear)model[0]);
         o.ValidationSet = null;
         o.EpochCompleted = null;
         o.Callbacks = null;
         o.CancellationToken = default;
-        return new MinibatchTransformer(model, dimension, classes, keyValues, o, history);
+        return new MinibatchTransformer(model, rows.Dimension, rows.Classes, rows.KeyValues, o, history) { TrainingWarnings = warnings };
     }
 }

@@ -10,6 +10,9 @@ namespace Microsoft.ML.Minibatch;
 /// (<c>Vector&lt;Single, K&gt;</c>, softmax probabilities, with ML.NET's score annotations and the label's key
 /// values as slot names) and <c>PredictedLabel</c> (<c>Key&lt;UInt32, K&gt;</c>, argmax + 1, carrying the key values).
 /// Scores are computed lazily as the output is read, a batch of rows at a time through the matrix multiply.
+/// A row with a NaN or infinite feature gets no prediction, as from ML.NET's own multiclass trainers: Score all NaN
+/// and PredictedLabel key 0 (missing) — here, in <see cref="Score"/> and <see cref="Predict"/>, in a PredictionEngine,
+/// in the chain that <c>ml.Model.Load</c> returns and in <see cref="ExportOnnx"/> (whose label output is then -1).
 /// Every member is safe to call from many threads at once (but do not change <see cref="Model"/>'s weights while
 /// scoring: scoring reads them in place).
 /// </summary>
@@ -46,6 +49,10 @@ public sealed class MinibatchTransformer : ITransformer
         Deskew = MinibatchTrainer.DeskewOf(options, inputSize);
         Scorer = new MlpScorer(model, Deskew);
     }
+
+    /// <summary>What training found suspicious about this model, e.g. that it ended no better than predicting the class
+    /// frequencies (also written to the <see cref="MLContext.Log"/> as warnings); empty for a model that was loaded.</summary>
+    public IReadOnlyList<string> TrainingWarnings { get; internal init; } = [];
 
     /// <summary>
     /// Wraps a network trained outside <see cref="MinibatchTrainer"/> (for example with the engine's fit loop) as a
@@ -136,7 +143,7 @@ public sealed class MinibatchTransformer : ITransformer
     /// <summary>
     /// Thread-safe batch scoring without an <see cref="IDataView"/>: writes the softmax probabilities of each row of
     /// <paramref name="features"/> (rows × <see cref="InputSize"/>, row-major) into <paramref name="scores"/>
-    /// (rows × <see cref="ClassCount"/>).
+    /// (rows × <see cref="ClassCount"/>). A row with a NaN or infinite feature gets NaN probabilities.
     /// </summary>
     /// <param name="features">The rows' features, concatenated.</param>
     /// <param name="scores">Receives the probabilities.</param>
@@ -154,14 +161,15 @@ public sealed class MinibatchTransformer : ITransformer
 
     /// <summary>Thread-safe prediction of one row: the key (1 … K) of the most probable class.</summary>
     /// <param name="features">The row's <see cref="InputSize"/> features.</param>
-    /// <returns>The predicted key.</returns>
+    /// <returns>The predicted key; 0 (ML.NET's missing key) when a feature is NaN or infinite, or the network's output
+    /// overflows to NaN.</returns>
     public uint Predict(ReadOnlySpan<float> features)
     {
         if (features.Length != InputSize)
             throw new ArgumentException($"features holds {features.Length} values, expected {InputSize}.", nameof(features));
         Span<float> scores = ClassCount <= 256 ? stackalloc float[ClassCount] : new float[ClassCount];
         Scorer.ScorePooled(features, 1, scores);
-        return (uint)MlpScorer.ArgMax(scores) + 1;
+        return MlpScorer.PredictedKey(scores);
     }
 
     /// <inheritdoc/>
@@ -249,8 +257,9 @@ public sealed class MinibatchTransformer : ITransformer
 
     /// <summary>
     /// Writes the network as a standalone ONNX model with a batch dimension (input: the feature column's name,
-    /// float [N, F]; outputs <c>Score</c>, float [N, K] probabilities, and the arg-max), for ONNX Runtime, PyTorch
-    /// or any other ONNX consumer. The file is replaced only once complete.
+    /// float [N, F]; outputs <c>Score</c>, float [N, K] probabilities, and the arg-max <c>PredictedLabel.Index</c>,
+    /// int64 [N, 1]), for ONNX Runtime, PyTorch or any other ONNX consumer. A row with a NaN or infinite feature has no
+    /// prediction there: its scores are NaN and its arg-max is -1. The file is replaced only once complete.
     /// </summary>
     /// <param name="path">The .onnx file to write.</param>
     public void ExportOnnx(string path)

@@ -11,6 +11,13 @@ namespace Microsoft.ML.Minibatch;
 /// with its own <see cref="Scratch"/>. A deskewing model (<see cref="MinibatchTrainer.Options.Deskew"/>) deskews each
 /// row first.
 /// </summary>
+/// <remarks>
+/// A row with a NaN or infinite feature has no prediction: its probabilities are all NaN, and <see cref="ArgMax"/> of
+/// such a row is -1, so PredictedLabel is key 0 (missing) — what ML.NET's own multiclass scorers give for a NaN
+/// feature. The row is checked here rather than left to the arithmetic, because an infinite feature does not always
+/// reach the output as NaN: it can push one logit to −∞ and leave the others finite and confident (and deskewing can
+/// turn it into finite pixels).
+/// </remarks>
 internal sealed class MlpScorer
 {
     private readonly Step[] _steps;
@@ -123,7 +130,13 @@ internal sealed class MlpScorer
             useA = !useA;
         }
         for (int r = 0; r < rows; r++)
-            Softmax(output.Slice(r * width, width), probabilities.Slice(r * width, width));
+        {
+            var destination = probabilities.Slice(r * width, width);
+            if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(features.Slice(r * InputSize, InputSize)))
+                Softmax(output.Slice(r * width, width), destination);
+            else
+                destination.Fill(float.NaN);
+        }
     }
 
     /// <summary>Softmax as PyTorch computes it in float: subtract the maximum, exponentiate, divide by the sum.</summary>
@@ -141,13 +154,19 @@ internal sealed class MlpScorer
         for (int i = 0; i < logits.Length; i++) destination[i] /= sum;
     }
 
-    /// <summary>The first index of the largest value (what ML.NET predicts for ties).</summary>
+    /// <summary>The first index of the largest value, NaNs ignored, or -1 when every value is NaN: ML.NET's arg-max
+    /// for multiclass scores (first index on ties), whose -1 becomes PredictedLabel key 0, the missing key.</summary>
     public static int ArgMax(ReadOnlySpan<float> values)
     {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        int best = -1;
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsNaN(values[i]) && (best < 0 || values[i] > values[best])) best = i;
         return best;
     }
+
+    /// <summary>PredictedLabel for a row's probabilities: the key (1 … K) of <see cref="ArgMax"/>, or 0 (missing) when
+    /// the row has no prediction.</summary>
+    public static uint PredictedKey(ReadOnlySpan<float> probabilities) => (uint)(ArgMax(probabilities) + 1);
 
     private readonly record struct Step(Linear Layer, bool Relu);
 }

@@ -54,11 +54,11 @@ internal static class ModelZip
         }
         if (found is null)
             throw new InvalidDataException($"Model file '{fileName}' holds no minibatch network.");
-        var model = SavedNetwork.FromOnnx(found, $"Model file '{fileName}', entry {foundEntry}");
+        var model = SavedNetwork.FromOnnx(found, $"Model file '{fileName}', entry {foundEntry}", out int format);
         // The graph is what ML.NET runs, while we rebuild from the weights and metadata: they must be one model. Our
         // writer is deterministic for a format version (SavedNetwork refuses other versions), so the model it writes
-        // for the rebuilt network, under the file's own producer version, must be the stored one, byte for byte.
-        if (!SavedNetwork.ToOnnx(model, OnnxLayout.Row, found.ProducerVersion).AsSpan().SequenceEqual(foundBytes))
+        // for the rebuilt network, under the file's own producer version and format, must be the stored one, byte for byte.
+        if (!SavedNetwork.ToOnnx(model, OnnxLayout.Row, found.ProducerVersion, format).AsSpan().SequenceEqual(foundBytes))
             throw new InvalidDataException($"Model file '{fileName}', entry {foundEntry}: the ONNX graph is not the one this library writes for the network it holds (changed or damaged).");
         return model;
     }

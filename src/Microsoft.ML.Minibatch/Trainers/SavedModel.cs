@@ -14,10 +14,15 @@ internal sealed class SavedModel
     /// <summary>The metadata key under which the JSON is stored.</summary>
     public const string MetadataKey = "minibatch.model";
 
-    /// <summary>The version of this layout; a loader refuses a newer one. Format 2 adds deskewing: a model that deskews
-    /// is written as format 2, so that a version reading only format 1 refuses it instead of scoring raw images; any
-    /// other model is still written as format 1.</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>The version of this layout; a loader refuses a newer one. Format 2 added deskewing (a model that deskews
+    /// was written as format 2, any other as format 1). Format 3, written for every model now, marks the ONNX graph that
+    /// gives a row with a NaN or infinite feature no prediction (<see cref="Onnx.OnnxMlp.NoPrediction"/>): a version
+    /// reading only formats 1 and 2 rebuilds the graph without it, so it must refuse such a file by its format rather
+    /// than call it damaged. Files of formats 1 and 2 still load, and their graphs are rebuilt as they were written.</summary>
+    public const int CurrentFormat = 3;
+
+    /// <summary>The first format whose graph has the no-prediction guard.</summary>
+    public const int GuardedFormat = 3;
 
     /// <summary>How the JSON is written and read: enums by name; a missing validation loss (NaN) as "NaN".</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -41,6 +46,9 @@ internal sealed class SavedModel
     public int ImageWidth { get; set; }
     public int BatchSize { get; set; }
     public int NumberOfEpochs { get; set; }
+    /// <summary>Whether training standardised the features (folded into the first layer); left out when it did not.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FeatureScaling? FeatureScaling { get; set; }
     public float LearningRate { get; set; }
     public float Momentum { get; set; }
     public float WeightDecay { get; set; }
@@ -81,12 +89,14 @@ internal sealed class SavedModel
         public double LearningRate { get; set; }
     }
 
-    public static SavedModel From(MinibatchTransformer model, MinibatchTrainer.Options o)
+    /// <summary>The description of <paramref name="model"/> trained with <paramref name="o"/>, as format
+    /// <paramref name="format"/> (<see cref="CurrentFormat"/> when null; an older one only to rewrite an older file).</summary>
+    public static SavedModel From(MinibatchTransformer model, MinibatchTrainer.Options o, int? format = null)
     {
         var keyValues = KeyValuesJson.Write(model.LabelKeyValues);
         return new SavedModel
         {
-            Format = o.Deskew ? 2 : 1,
+            Format = format ?? CurrentFormat,
             WeightsSha256 = WeightsHash(model.Model),
             FeatureColumnName = o.FeatureColumnName,
             LabelColumnName = o.LabelColumnName,
@@ -97,7 +107,8 @@ internal sealed class SavedModel
             Deskew = o.Deskew,
             ImageWidth = o.ImageWidth,
             BatchSize = o.BatchSize,
-            NumberOfEpochs = o.NumberOfEpochs,
+            NumberOfEpochs = o.NumberOfEpochs ?? 0,
+            FeatureScaling = o.FeatureScaling == Minibatch.FeatureScaling.Standardize ? Minibatch.FeatureScaling.Standardize : null,
             LearningRate = o.LearningRate,
             Momentum = o.Momentum,
             WeightDecay = o.WeightDecay,
@@ -154,6 +165,7 @@ internal sealed class SavedModel
         ImageWidth = ImageWidth,
         BatchSize = BatchSize,
         NumberOfEpochs = NumberOfEpochs,
+        FeatureScaling = FeatureScaling ?? Minibatch.FeatureScaling.None,
         LearningRate = LearningRate,
         Momentum = Momentum,
         WeightDecay = WeightDecay,

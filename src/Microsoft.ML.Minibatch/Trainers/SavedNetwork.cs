@@ -19,18 +19,25 @@ internal static class SavedNetwork
     /// <param name="model">The transformer.</param>
     /// <param name="layout">One row or a batch per run.</param>
     /// <param name="producerVersion">The library version to record; this one's when null.</param>
-    public static byte[] ToOnnx(MinibatchTransformer model, OnnxLayout layout, string? producerVersion = null)
+    /// <param name="format">The <see cref="SavedModel.Format"/> to write: <see cref="SavedModel.CurrentFormat"/> when
+    /// null; the format of an older file only to rewrite that file as it was written (before format 3 without the
+    /// no-prediction guard).</param>
+    public static byte[] ToOnnx(MinibatchTransformer model, OnnxLayout layout, string? producerVersion = null, int? format = null)
     {
-        string json = JsonSerializer.Serialize(SavedModel.From(model, model.TrainingOptions), SavedModel.Json);
+        var saved = SavedModel.From(model, model.TrainingOptions, format);
+        string json = JsonSerializer.Serialize(saved, SavedModel.Json);
         return OnnxMlp.Write(model.Model, layout, model.FeatureColumnName, model.LabelKeyValues.SlotNames,
-            new[] { new KeyValuePair<string, string>(SavedModel.MetadataKey, json) }, producerVersion, model.Deskew);
+            new[] { new KeyValuePair<string, string>(SavedModel.MetadataKey, json) }, producerVersion, model.Deskew,
+            guardNonFinite: saved.Format >= SavedModel.GuardedFormat);
     }
 
     /// <summary>Whether an ONNX model's metadata marks it as one of ours.</summary>
     public static bool IsOurs(OnnxMlpContents contents) => contents.Metadata.Any(p => p.Key == SavedModel.MetadataKey);
 
-    /// <summary>Rebuilds the transformer; <paramref name="source"/> names the model in error messages.</summary>
-    public static MinibatchTransformer FromOnnx(OnnxMlpContents contents, string source)
+    /// <summary>Rebuilds the transformer; <paramref name="source"/> names the model in error messages, and
+    /// <paramref name="format"/> receives the file's <see cref="SavedModel.Format"/> (which <see cref="ToOnnx"/> needs to
+    /// rewrite the file as it was written).</summary>
+    public static MinibatchTransformer FromOnnx(OnnxMlpContents contents, string source, out int format)
     {
         InvalidDataException Error(string problem) => new($"{source}: {problem}.");
 
@@ -46,6 +53,10 @@ internal static class SavedNetwork
             throw Error($"the network's description is not valid ({e.Message})");
         }
         if (saved.Format is < 1 or > SavedModel.CurrentFormat) throw Error($"format {saved.Format} is not one this version reads (it reads 1 to {SavedModel.CurrentFormat})");
+        // Formats 1 and 2 had one meaning each: a deskewing model was always 2, any other always 1.
+        if (saved.Format < SavedModel.GuardedFormat && saved.Format != (saved.Deskew ? 2 : 1))
+            throw Error($"format {saved.Format} does not match its deskewing setting ({saved.Deskew})");
+        format = saved.Format;
         if (string.IsNullOrEmpty(saved.FeatureColumnName)) throw Error("the feature column name is missing");
         if (string.IsNullOrEmpty(saved.LabelColumnName)) throw Error("the label column name is missing");
         if (saved.InputSize is <= 0 or > MaxWidth) throw Error($"the input size {saved.InputSize} is out of range");

@@ -127,7 +127,7 @@ internal sealed class ScoredDataView : IDataView
             _getters[columns.PredictedLabelIndex] = (ValueGetter<uint>)((ref uint dst) =>
             {
                 CheckRow();
-                dst = (uint)MlpScorer.ArgMax(_scores.AsSpan(_slot * k, k)) + 1;
+                dst = MlpScorer.PredictedKey(_scores.AsSpan(_slot * k, k));
             });
         }
 

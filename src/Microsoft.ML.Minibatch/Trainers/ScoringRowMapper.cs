@@ -73,7 +73,7 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
                 : (ValueGetter<uint>)((ref uint dst) =>
                 {
                     Compute();
-                    dst = (uint)MlpScorer.ArgMax(_scores) + 1;
+                    dst = MlpScorer.PredictedKey(_scores);
                 });
             return (ValueGetter<TValue>)getter;
         }

@@ -34,7 +34,7 @@ internal static class DataCommand
     private static int Run(string? directory, bool json, TextWriter output, TextWriter log)
     {
         // Progress goes to stderr so that stdout holds only the report (one JSON object with --json).
-        var source = IdxDataSource.Open(directory, null, log.WriteLine);
+        var source = IdxDataSource.Open(DataPath.Existing(directory), null, log.WriteLine);
         MnistFiles files = source.Files;
         var differing = Mnist.FilesDifferingFromOriginal(files);
         string identity = differing.Count == 0

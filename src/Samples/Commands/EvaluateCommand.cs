@@ -29,16 +29,24 @@ internal static class EvaluateCommand
             var rows = ScoredRows.Score(ml, parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(split)!, csv.Read(parse));
             string splitName = rows.SplitName;
             var m = ml.MulticlassClassification.Evaluate(rows.Scored);
+            if (!double.IsFinite(m.LogLossReduction))
+            {
+                // ML.NET divides by the log-loss of the file's class frequencies, which is 0 when the file holds one class.
+                int classesPresent = m.ConfusionMatrix.Counts.Count(r => r.Sum() > 0);
+                Console.Error.WriteLine(classesPresent == 1
+                    ? "minibatch: warning: LogLossReduction is undefined: every row of the file has the same class."
+                    : "minibatch: warning: LogLossReduction is not finite.");
+            }
             if (parse.GetValue(json))
             {
-                writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
                 {
                     ["split"] = splitName,
                     ["rows"] = m.ConfusionMatrix.Counts.Sum(r => r.Sum()),
-                    ["micro_accuracy"] = m.MicroAccuracy,
-                    ["macro_accuracy"] = m.MacroAccuracy,
-                    ["log_loss"] = m.LogLoss,
-                    ["log_loss_reduction"] = m.LogLossReduction,
+                    ["micro_accuracy"] = JsonNumber.Finite(m.MicroAccuracy),
+                    ["macro_accuracy"] = JsonNumber.Finite(m.MacroAccuracy),
+                    ["log_loss"] = JsonNumber.Finite(m.LogLoss),
+                    ["log_loss_reduction"] = JsonNumber.Finite(m.LogLossReduction),
                     ["confusion_matrix"] = m.ConfusionMatrix.Counts,
                     ["class_names"] = rows.ClassNames,
                 }));

@@ -26,12 +26,14 @@ internal sealed record ScoredRows(IDataView Scored, string[] ClassNames, string 
     /// <summary>Loads the model and scores <paramref name="data"/>: a CSV file, or an IDX directory's split.</summary>
     public static ScoredRows Score(MLContext ml, string modelPath, string? data, string split, CsvOptions csv)
     {
+        data = DataPath.Existing(data);
         var network = ModelCommandSupport.LoadModel(modelPath);
         if (data != null && File.Exists(data))
         {
             // ML.NET's own chain: label mapping, concatenation, normalisation and the network as ONNX.
             var chain = ml.Model.Load(modelPath, out DataViewSchema inputSchema);
-            var source = CsvSource.ForSchema(data, csv, inputSchema);
+            var source = CsvSource.ForSchema(data, csv, inputSchema, LabelClassesOf(chain.GetOutputSchema(inputSchema)));
+            if (source.Format.Decision is { } decision) Console.Error.WriteLine(decision);
             var scored = chain.Transform(source.Load(ml));
             return new ScoredRows(scored, ClassNamesOf(scored.Schema), Path.GetFileName(data), 0, 0, source.FeatureNames, network);
         }
@@ -50,6 +52,14 @@ internal sealed record ScoredRows(IDataView Scored, string[] ClassNames, string 
         }
         var scoredImages = network.Transform(rows);
         return new ScoredRows(scoredImages, ClassNamesOf(scoredImages.Schema), split, shape.Rows, shape.Columns, [], network);
+    }
+
+    /// <summary>The classes a CSV model's chain maps labels to: its Label column's key values.</summary>
+    private static string[] LabelClassesOf(DataViewSchema schema)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        schema["Label"].GetKeyValues(ref names);
+        return names.DenseValues().Select(m => m.ToString()).ToArray();
     }
 
     /// <summary>The class names: PredictedLabel's key values, else Score's slot names, else 0 … K-1.</summary>

@@ -26,7 +26,7 @@ internal static class TrainCommand
 {
     /// <summary>The settings of one run, parsed and checked.</summary>
     internal sealed record Settings(
-        string DataDirectory, int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay,
+        string DataDirectory, int? Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay,
         string Optimizer, int[] Hidden, string Sampler, ulong Seed, int? Threads, string Split, bool Json, bool Profile)
     {
         /// <summary>managed or torchsharp.</summary>
@@ -47,6 +47,9 @@ internal static class TrainCommand
         /// <summary>How the learning rate changes during training.</summary>
         public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
+        /// <summary>Whether to save a model that training warns about (no better than the class frequencies).</summary>
+        public bool SaveAnyway { get; init; }
+
         /// <summary>The recipe options (one-cycle's parameters).</summary>
         public RecipeSettings Recipe { get; init; } = RecipeSettings.Default;
     }
@@ -62,7 +65,7 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "A directory of IDX files under MNIST's names (default: $MINIBATCH_DATA or ~/.cache/minibatch/mnist, fetched if missing), or a CSV/TSV file." };
         var classes = new Option<int?>("--classes") { Description = "IDX data: the number of classes K (default: the largest label + 1).", HelpName = "K" };
         var csv = new CsvCommandOptions(training: true);
-        var epochs = new Option<int>("--epochs") { Description = "Number of epochs.", DefaultValueFactory = _ => 5 };
+        var epochs = new Option<int?>("--epochs") { Description = "Number of epochs (default: enough for 3,000 batches, at least 5 and at most 1,000: 5 on MNIST)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Training batch size (validation uses twice this).", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.5 };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.0 };
@@ -82,10 +85,11 @@ internal static class TrainCommand
         var init = new Option<string?>("--init") { Description = "Start from this state-dict file (e.g. from `minibatch export`)." };
         var lrSchedule = new Option<string>("--lr-schedule") { Description = "constant, cosine (to 0 over all batches), step (÷10 at 50% and 75% of the epochs) or onecycle (fast.ai's fit_one_cycle, --lr is lr_max).", DefaultValueFactory = _ => "constant" };
         lrSchedule.AcceptOnlyFromAmong("constant", "cosine", "step", "onecycle");
+        var saveAnyway = new Option<bool>("--save-anyway") { Description = "Save the model even when training ends no better than predicting the class frequencies." };
         var engine = new Option<string>("--engine") { Description = "managed (this library's engine) or torchsharp (libtorch).", DefaultValueFactory = _ => "managed" };
         engine.AcceptOnlyFromAmong("managed", "torchsharp");
 
-        OptionChecks.Add(epochs, v => v >= 1, "--epochs must be at least 1");
+        OptionChecks.Add(epochs, v => v is null or >= 1, "--epochs must be at least 1");
         OptionChecks.Add(batchSize, v => v >= 1, "--batch-size must be at least 1");
         OptionChecks.Add(lr, v => double.IsFinite(v) && v > 0, "--lr must be a positive number");
         OptionChecks.Add(momentum, v => double.IsFinite(v) && v >= 0, "--momentum must be a number ≥ 0");
@@ -95,7 +99,7 @@ internal static class TrainCommand
         OptionChecks.Add(hidden, v => TryParseHidden(v, out _), "--hidden must be comma-separated positive sizes, e.g. 128,64");
 
         csv.AddTo(command);
-        foreach (var option in new Option[] { data, classes, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule, engine })
+        foreach (var option in new Option[] { data, classes, epochs, batchSize, lr, momentum, weightDecay, optimizer, hidden, sampler, seed, threads, split, json, profile, modelPath, init, lrSchedule, engine, saveAnyway })
         {
             command.Options.Add(option);
         }
@@ -104,12 +108,12 @@ internal static class TrainCommand
         {
             TryParseHidden(parse.GetValue(hidden), out var sizes);
             var settings = new Settings(
-                parse.GetValue(data) ?? DefaultDataDirectory(), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(lr),
+                DataPath.Existing(parse.GetValue(data)) ?? DefaultDataDirectory(), parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(lr),
                 parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(optimizer)!, sizes, parse.GetValue(sampler)!,
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
                   Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)!,
-                  ClassCount = parse.GetValue(classes), Csv = csv.Read(parse), Recipe = recipe.Read(parse) };
+                  ClassCount = parse.GetValue(classes), Csv = csv.Read(parse), SaveAnyway = parse.GetValue(saveAnyway), Recipe = recipe.Read(parse) };
             return action(settings, parse);
         });
         return command;
@@ -190,6 +194,14 @@ internal static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+        // A model no better than the class frequencies is reported, not saved as if it were trained.
+        if (transformer.TrainingWarnings.Count > 0)
+        {
+            string warning = transformer.TrainingWarnings[0];
+            if (!s.SaveAnyway)
+                throw new InvalidOperationException(s.ModelPath is null ? warning : $"{warning} {s.ModelPath} was not written; --save-anyway writes it.");
+            Console.Error.WriteLine($"minibatch: warning: {warning}");
+        }
         // A CSV model is the whole chain (label mapping, concatenation, normalisation, network), so it reads the file's columns.
         if (s.ModelPath != null && table != null)
             ml.Model.SaveAtomically(table.Chain(transformer), table.InputSchema, s.ModelPath);
@@ -208,16 +220,16 @@ internal static class TrainCommand
         }
         if (s.Json)
         {
-            var summary = new Dictionary<string, object>
+            var summary = new Dictionary<string, object?>
             {
                 ["epochs"] = history.Count,
                 ["train_seconds"] = trainSeconds,
                 ["seconds_per_epoch"] = trainSeconds / history.Count,
-                ["train_loss"] = last.TrainLoss,
-                ["valid_loss"] = last.ValidLoss,
-                ["valid_accuracy"] = last.ValidAccuracy,
+                ["train_loss"] = JsonNumber.Finite(last.TrainLoss),
+                ["valid_loss"] = JsonNumber.Finite(last.ValidLoss),
+                ["valid_accuracy"] = JsonNumber.Finite(last.ValidAccuracy),
             };
-            if (s.Split == "full") summary["test_accuracy"] = last.ValidAccuracy;
+            if (s.Split == "full") summary["test_accuracy"] = JsonNumber.Finite(last.ValidAccuracy);
             summary["peak_working_set_mb"] = PeakWorkingSetMegabytes();
             output.WriteLine(JsonSerializer.Serialize(summary));
         }

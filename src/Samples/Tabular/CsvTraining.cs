@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Minibatch.Samples.Tabular;
@@ -31,17 +32,21 @@ internal static class CsvTraining
         if (options.ValidPath is null && !(options.ValidFraction > 0 && options.ValidFraction < 1))
             throw new ArgumentOutOfRangeException("--valid-fraction", options.ValidFraction, $"--valid-fraction must lie between 0 and 1 (got {options.ValidFraction}).");
         var source = CsvSource.ForTraining(path, options);
-        if (source.Scan.LabelValues.Count < 2)
-            throw new InvalidDataException($"{path}: a single class ('{source.Scan.LabelValues[0]}') in label column '{source.LabelName}'; a classifier needs at least two.");
+        if (source.Classes.Count < 2)
+            throw new InvalidDataException($"{path}: a single class ('{source.Classes[0]}') in label column '{source.LabelName}'; a classifier needs at least two.");
+        // An identifier or a measurement taken for the label gives nearly every row a class of its own: nothing to learn.
+        if (source.Scan.RowCount >= 10 && source.Classes.Count > source.Scan.RowCount / 2)
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{path}: label column '{source.LabelName}' has {source.Classes.Count} different values in {source.Scan.RowCount} rows, too few rows per class to learn; is it the label? (--label-column names another)"));
+        if (source.Format.Decision is { } decision) Console.Error.WriteLine(decision);
         IDataView raw = source.Load(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label", source.LabelName).Fit(raw);
 
         IDataView train, valid;
         if (options.ValidPath is { } validPath)
         {
-            var validSource = CsvSource.ForSchema(validPath, options with { LabelColumn = null }, raw.Schema);
-            string? unknown = validSource.Scan.LabelValues.FirstOrDefault(v => !source.Scan.LabelValues.Contains(v));
-            if (unknown != null) throw new InvalidDataException($"{validPath}: label '{unknown}' does not occur in {path}.");
+            var validSource = CsvSource.ForSchema(validPath, options with { LabelColumn = null }, raw.Schema, source.Classes);
+            if (validSource.Format.Decision is { } validDecision) Console.Error.WriteLine(validDecision);
             train = keys.Transform(raw);
             valid = keys.Transform(validSource.Load(ml));
         }
@@ -49,6 +54,11 @@ internal static class CsvTraining
         {
             var split = ml.Data.TrainTestSplit(keys.Transform(raw), options.ValidFraction, seed: seed);
             (train, valid) = (split.TrainSet, split.TestSet);
+            // The split draws each row's side at random: a few rows can leave either side empty.
+            long validRows = CountRows(valid), trainRows = source.Scan.RowCount - validRows;
+            if (validRows == 0 || trainRows == 0)
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{path}: --valid-fraction {options.ValidFraction} leaves {(validRows == 0 ? "no validation rows" : "no training rows")} of its {source.Scan.RowCount}; give a {(validRows == 0 ? "larger" : "smaller")} fraction, more rows, or --valid FILE."));
         }
         var concatenate = ml.Transforms.Concatenate("Features", source.FeatureNames.ToArray());
         ITransformer prepare = options.Normalize switch
@@ -61,5 +71,13 @@ internal static class CsvTraining
         var cachedTrain = ml.Data.Cache(prepare.Transform(train), "Label", "Features");
         var cachedValid = ml.Data.Cache(prepare.Transform(valid), "Label", "Features");
         return new Prepared(keys, prepare, cachedTrain, cachedValid, raw.Schema, source);
+    }
+
+    private static long CountRows(IDataView rows)
+    {
+        long n = 0;
+        using var cursor = rows.GetRowCursor([]);
+        while (cursor.MoveNext()) n++;
+        return n;
     }
 }
