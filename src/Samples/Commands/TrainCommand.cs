@@ -261,7 +261,7 @@ internal static class TrainCommand
         Optimizer = Enum.Parse<OptimizerKind>(s.Optimizer, ignoreCase: true),
         Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
         Seed = (int)s.Seed, InitialWeightsPath = s.InitPath,
-        Engine = s.Engine == "torchsharp" ? new TorchSharpEngine(s.Threads) : ManagedEngine.Instance,
+        Engine = s.Engine == "torchsharp" ? ToolPackage.CreateTorchSharpEngine(s.Threads) : ManagedEngine.Instance,
     });
 
     /// <summary>
