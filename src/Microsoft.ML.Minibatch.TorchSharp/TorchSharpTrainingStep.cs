@@ -24,6 +24,8 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
     private readonly IReadOnlyList<(OurParameter Ours, global::TorchSharp.Modules.Parameter Theirs)> _parameters;
     private readonly optim.Optimizer _optimizer;
     private readonly bool _hasMomentum;
+    private readonly bool _plainSgd;
+    private Scalar? _negativeRate;
     private long[] _labels = [];
 
     public TorchSharpTrainingStep(OurSequential model, OptimizerSettings settings)
@@ -51,6 +53,7 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
         _parameters = model.NamedParameters().Select(p => (p.Parameter, theirs[p.Name])).ToList();
         CopyWeightsFromModel();
         _hasMomentum = settings.Kind != OptimizerKind.Sgd || settings.Momentum != 0;
+        _plainSgd = settings.Kind == OptimizerKind.Sgd && settings.Momentum == 0 && settings.WeightDecay == 0;
         _optimizer = settings.Kind switch
         {
             OptimizerKind.Adam => optim.Adam(_net.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay),
@@ -67,6 +70,8 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
         set
         {
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = value;
+            _negativeRate?.Dispose();
+            _negativeRate = null;
         }
     }
 
@@ -94,6 +99,8 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
     public override float Train(Tensor features, IntTensor labels)
     {
         _net.train();
+        // Made before the scope opens, so that the scope does not dispose it: it lives until the rate changes.
+        if (_plainSgd) _negativeRate ??= (-LearningRate).ToScalar();
         using var scope = torch.NewDisposeScope();
         var loss = nn.functional.cross_entropy(_net.forward(ToTorch(features)), ToTorch(labels));
         float value = loss.item<float>();
@@ -101,8 +108,25 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
         if (!float.IsFinite(value)) return value;
         _optimizer.zero_grad();
         loss.backward();
-        _optimizer.step();
+        if (_plainSgd) StepPlainSgd(_negativeRate!);
+        else _optimizer.step();
         return value;
+    }
+
+    /// <summary>
+    /// torch.optim.SGD's update without momentum or weight decay, p ← p + (−lr)·g (its very operation, so the same bits).
+    /// TorchSharp's own SGD hands libtorch the rate as a temporary Scalar for every parameter, and on long runs libtorch
+    /// was seen reading that Scalar after it was freed ("c10::Scalar::toFloat" failing inside add_); this one stays
+    /// alive until the rate changes.
+    /// </summary>
+    private void StepPlainSgd(Scalar negativeRate)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (_, theirs) in _parameters)
+        {
+            if (theirs.grad is { } gradient) theirs.add_(gradient, negativeRate);
+        }
+        GC.KeepAlive(negativeRate);
     }
 
     public override (float Loss, int Correct) Evaluate(Tensor features, IntTensor labels)
@@ -152,6 +176,7 @@ internal sealed class TorchSharpTrainingStep : TrainingStep
     {
         if (disposing)
         {
+            _negativeRate?.Dispose();
             _optimizer.Dispose();
             _net.Dispose();
         }
