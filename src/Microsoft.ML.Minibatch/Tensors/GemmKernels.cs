@@ -386,6 +386,72 @@ internal static class GemmKernels
         }
     }
 
+    /// <summary>
+    /// C[3×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
+    /// reduced across lanes once at the end, over the vector steps marked in <paramref name="steps"/> as in
+    /// <see cref="Dot5x4"/>. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Dot3x4<TOps, TVec>(int k, ulong* steps, float* a0, float* a1, float* a2, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        int kv = k - k % w;
+        for (int word = 0; word < (kv / w + 63) >> 6; word++)
+        {
+            for (ulong bits = steps[word]; NextRun(ref bits, out int start, out int end);)
+            {
+                for (int p = ((word << 6) + start) * w, pEnd = ((word << 6) + end) * w; p < pEnd; p += w)
+                {
+                    TVec x0 = TOps.Load(a0 + p);
+                    TVec x1 = TOps.Load(a1 + p);
+                    TVec x2 = TOps.Load(a2 + p);
+                    TVec y;
+                    y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20);
+                    y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21);
+                    y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22);
+                    y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23);
+                }
+            }
+        }
+        if (kv < k)
+        {
+            // The last k % w values: one more full-width step over the final w elements (callers guarantee
+            // k >= w), with the lanes already counted zeroed in both operands so they add exactly nothing.
+            int q = k - w, tail = k - kv;
+            TVec x0 = TOps.KeepLast(TOps.Load(a0 + q), tail);
+            TVec x1 = TOps.KeepLast(TOps.Load(a1 + q), tail);
+            TVec x2 = TOps.KeepLast(TOps.Load(a2 + q), tail);
+            TVec y;
+            y = TOps.KeepLast(TOps.Load(b0 + q), tail); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20);
+            y = TOps.KeepLast(TOps.Load(b1 + q), tail); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21);
+            y = TOps.KeepLast(TOps.Load(b2 + q), tail); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22);
+            y = TOps.KeepLast(TOps.Load(b3 + q), tail); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23);
+        }
+
+        Vector128<float> s0 = TOps.Sum4(c00, c01, c02, c03);
+        Vector128<float> s1 = TOps.Sum4(c10, c11, c12, c13);
+        Vector128<float> s2 = TOps.Sum4(c20, c21, c22, c23);
+        if (mr == 3 && nr == 4)
+        {
+            StoreRow4(c + 0 * ldc, s0, add);
+            StoreRow4(c + 1 * ldc, s1, add);
+            StoreRow4(c + 2 * ldc, s2, add);
+        }
+        else
+        {
+            // Edge tile. No calls before this point: a call would make the JIT keep the accumulators in memory.
+            float* t = stackalloc float[12];
+            s0.Store(t + 0);
+            s1.Store(t + 4);
+            s2.Store(t + 8);
+            WriteEdge(t, 4, c, ldc, mr, nr, add);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void StoreRow<TOps, TVec>(float* c, int w, TVec v0, TVec v1, bool add)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
