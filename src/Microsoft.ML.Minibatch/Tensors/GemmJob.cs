@@ -84,7 +84,7 @@ internal unsafe struct GemmJob
     {
         GemmPath.Vector512 => 2 * Vector512<float>.Count,
         GemmPath.Vector256 => 2 * Vector256<float>.Count,
-        GemmPath.PortableVector => 2 * Vector<float>.Count,
+        GemmPath.Vector128 => 2 * Vector128<float>.Count,
         _ => 2,
     };
 
@@ -129,8 +129,8 @@ internal unsafe struct GemmJob
             case GemmPath.Vector256:
                 Execute<Vector256Ops, Vector256<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector256Ops, Vector256<float>>, 6, 144);
                 break;
-            case GemmPath.PortableVector:
-                Execute<PortableVectorOps, Vector<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<PortableVectorOps, Vector<float>>, 6, 144);
+            case GemmPath.Vector128:
+                Execute<Vector128Ops, Vector128<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector128Ops, Vector128<float>>, 6, 144);
                 break;
             default:
                 Execute<ScalarOps, float>(a, b, c, m, n, &GemmKernels.Axpy6x2<ScalarOps, float>, 6, 96);

@@ -17,7 +17,7 @@ namespace Microsoft.ML.Minibatch.Tests.Tensors;
 public sealed class GemmTests
 {
     private static readonly GemmPath[] _paths =
-        new[] { GemmPath.Vector512, GemmPath.Vector256, GemmPath.PortableVector, GemmPath.Scalar }.Where(Gemm.IsSupported).ToArray();
+        new[] { GemmPath.Vector512, GemmPath.Vector256, GemmPath.Vector128, GemmPath.Scalar }.Where(Gemm.IsSupported).ToArray();
 
     private static readonly (int M, int N, int K)[] _oddShapes =
     [
