@@ -51,7 +51,7 @@ internal static class GemmCompare
 
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"Gemm.Multiply ({Gemm.BestPath}, MaxThreads {threads}) vs {root.GetProperty("library").GetString()} " +
+            $"Gemm.Multiply ({InstructionSet.Describe()}; MaxThreads {threads}) vs {root.GetProperty("library").GetString()} " +
             $"({root.GetProperty("threads").GetInt32()} threads, kernels: {(root.TryGetProperty("architecture", out JsonElement arch) ? arch.ToString() : "?")}); " +
             $"load average before: {loadBefore}, after: {LoadAverage()}");
         if (root.TryGetProperty("loaded", out JsonElement loaded))
