@@ -16,8 +16,8 @@ namespace Microsoft.ML.Minibatch.Optim;
 /// Where it has not but 128-bit vectors are accelerated (an x64 CPU without FMA, or .NET told not to use AVX2),
 /// <c>TensorPrimitives</c> falls back to one library call per element (the lesson's SGD step took 690 µs instead of
 /// 11); here the same correctly rounded result comes from 128-bit vectors of doubles instead: x·y is exact in a
-/// double (24 + 24 significant bits ≤ 53), the sum with z is rounded to a double <em>to odd</em>, and rounding that
-/// to float gives exactly the correctly rounded x·y + z (Boldo and Melquiond, "Emulation of FMA and correctly rounded
+/// double (24 + 24 significant bits ≤ 53), the sum with z is rounded to a double <em>to odd</em> (where rounding to
+/// nearest could differ: see <c>Fused</c>), and rounding that to float gives exactly the correctly rounded x·y + z (Boldo and Melquiond, "Emulation of FMA and correctly rounded
 /// sums: proved algorithms using rounding to odd", IEEE Trans. Computers 2008: double has ≥ 24 + 2 bits).
 /// Rounding to odd: s = x·y + z rounded to nearest and e its exact error (two-sum); when e ≠ 0 and s's last bit
 /// is even, s moves one unit in the last place towards e. Only portable <see cref="Vector128"/> operations.
@@ -96,20 +96,34 @@ internal static class FusedMultiplyAddKernel
         }
     }
 
-    /// <summary>x·y + z rounded to double to odd, for x, y, z widened from floats.</summary>
+    /// <summary>
+    /// x·y + z, for x, y, z widened from floats, as a double that rounds to the correctly rounded float: the sum
+    /// rounded to nearest where that is already right, else rounded to odd.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<double> Fused(Vector128<double> x, Vector128<double> y, Vector128<double> z)
     {
         Vector128<double> p = x * y; // exact
         Vector128<double> s = p + z;
 
-        // Two-sum: e = (p + z) − s exactly, whatever the magnitudes of p and z.
+        // Rounding the nearest double s to float gives the right float unless s landed exactly on a midpoint between
+        // two floats (then the exact sum may lie on either side of it): a midpoint of normal floats has its 29 bits
+        // below float precision equal to 1000…0. Below the smallest normal float the midpoints sit elsewhere, so
+        // those take the exact route too. Both are rare: one test per pair of lanes.
+        Vector128<long> bits = s.AsInt64();
+        Vector128<long> midpoint = Vector128.Equals(bits & Vector128.Create(0x1FFF_FFFFL), Vector128.Create(0x1000_0000L));
+        Vector128<long> tiny = Vector128.LessThan(bits & Vector128.Create(long.MaxValue), Vector128.Create(0x3810_0000_0000_0000L));
+        if (((midpoint | tiny) & ~Vector128.Equals(s, Vector128<double>.Zero).AsInt64()) == Vector128<long>.Zero)
+        {
+            return s;
+        }
+
+        // Round to odd. Two-sum: e = (p + z) − s exactly, whatever the magnitudes of p and z.
         Vector128<double> zVirtual = s - p;
         Vector128<double> e = (p - (s - zVirtual)) + (z - zVirtual);
 
         // Inexact (e ≠ 0; NaN, from infinite inputs, is left alone) with an even last bit: one unit towards e,
         // which is +1 on the bits when e has s's sign and −1 otherwise. s ≠ 0 here (a sum that rounds to zero is exact).
-        Vector128<long> bits = s.AsInt64();
         Vector128<long> inexact = ~Vector128.Equals(e, Vector128<double>.Zero).AsInt64() & Vector128.Equals(e, e).AsInt64();
         Vector128<long> even = Vector128.Equals(bits & Vector128<long>.One, Vector128<long>.Zero);
         Vector128<long> towards = Vector128.ConditionalSelect(

@@ -29,6 +29,19 @@ public sealed class FusedMultiplyAddKernelTests
         // The mirror case with the opposite signs rounds towards zero by the same argument.
         FusedMultiplyAddKernel.Emulate([-x], [y], [-z], d);
         Assert.AreEqual(-z, d[0]);
+
+        // Below the smallest normal float the grid is 2⁻¹⁴⁹ and its midpoints sit elsewhere in a double's bits:
+        // 8392705 · 16769026 = 2⁴⁷ + 2, so x·y = 2⁻¹⁵⁰ + 2⁻¹⁹⁶, and + 2⁻¹⁴⁰ lies just above the midpoint 512.5 · 2⁻¹⁴⁹.
+        // The double sum drops the 2⁻¹⁹⁶ and lands on it; the even neighbour 512 · 2⁻¹⁴⁹ is one unit too low.
+        float tx = MathF.ScaleB(8392705f, -100), ty = MathF.ScaleB(16769026f, -97), tz = MathF.ScaleB(1f, -140);
+        float right = MathF.ScaleB(513f, -149);
+        Assert.AreEqual(MathF.ScaleB(512f, -149), (float)(((double)tx * ty) + tz), "the subnormal case is not hard");
+        Assert.AreEqual(right, MathF.FusedMultiplyAdd(tx, ty, tz));
+        FusedMultiplyAddKernel.Emulate([tx, tx, tx, tx, tx], [ty, ty, ty, ty, ty], [tz, tz, tz, tz, tz], d);
+        foreach (float value in d)
+        {
+            Assert.AreEqual(right, value, "subnormal result, vector lanes and the scalar tail");
+        }
     }
 
     [TestMethod]
@@ -47,6 +60,8 @@ public sealed class FusedMultiplyAddKernelTests
                 0 => -(x[i] * y[i]),
                 // Midpoints: z with few significant bits near x·y, where ties and near-ties are common.
                 1 => MathF.ScaleB(MathF.Round(RandomFloat(rng) * 64f), rng.Next(-30, 10)),
+                // Results below the smallest normal float (2⁻¹²⁶), where the float grid is coarser: subnormal z.
+                2 when i % 8 == 2 => Tiny(rng, x[i] = MathF.ScaleB(x[i], -50), y[i] = MathF.ScaleB(y[i], -50)),
                 _ => RandomFloat(rng),
             };
         }
@@ -96,6 +111,10 @@ public sealed class FusedMultiplyAddKernelTests
             Assert.AreEqual(MathF.FusedMultiplyAdd(x[i], Y, z[i]), d[i], $"element {i} (emulated: {FusedMultiplyAddKernel.Emulated})");
         }
     }
+
+    // A float near x·y (itself 2⁻¹⁶⁰…2⁻⁴⁰ here) with few bits, often subnormal.
+    private static float Tiny(Random rng, float x, float y) =>
+        MathF.ScaleB(MathF.Round(RandomFloat(rng) * 4f), (int)Math.Round(Math.Log2(Math.Abs((double)x * y))) - rng.Next(0, 3));
 
     // Sign, a mantissa of full precision and an exponent over a wide range (products from 2⁻⁶⁰ to 2⁶⁰).
     private static float RandomFloat(Random rng) =>
