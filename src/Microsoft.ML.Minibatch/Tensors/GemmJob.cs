@@ -130,7 +130,8 @@ internal unsafe struct GemmJob
                 Execute<Vector256Ops, Vector256<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector256Ops, Vector256<float>>, 6, 144);
                 break;
             case GemmPath.Vector128:
-                Execute<Vector128Ops, Vector128<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector128Ops, Vector128<float>>, 6, 144);
+                // A packed four times over (Vector128Ops.PackedACopies): 48 rows keep the block at 192 KB, inside L2.
+                Execute<Vector128Ops, Vector128<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector128Ops, Vector128<float>>, 6, 48);
                 break;
             default:
                 Execute<ScalarOps, float>(a, b, c, m, n, &GemmKernels.Axpy6x2<ScalarOps, float>, 6, 96);
@@ -222,7 +223,7 @@ internal unsafe struct GemmJob
 
         // Buffers sized for the whole call, not this chunk, so that the same call needs no new buffer whether it
         // runs split or, when the workers are busy, whole on this thread.
-        float* packA = Buffer(ref t_packA, Math.Min(mcMax, (M + mr - 1) / mr * mr) * kcMax);
+        float* packA = Buffer(ref t_packA, Math.Min(mcMax, (M + mr - 1) / mr * mr) * kcMax * TOps.PackedACopies);
         float* packB = Buffer(ref t_packB, Math.Min(NC / nr * nr, (N + nr - 1) / nr * nr) * kcMax);
 
         // A short k (a batch, as on the input side of a weight gradient) with B stored along n: a full sliver of B is
@@ -241,7 +242,7 @@ internal unsafe struct GemmJob
                 for (int ic = 0; ic < m; ic += mcCap)
                 {
                     int mc = Math.Min(mcCap, m - ic);
-                    GemmKernels.PackA(a, Lda, TransposeA, ic, pc, mc, kc, mr, packA);
+                    GemmKernels.PackA(a, Lda, TransposeA, ic, pc, mc, kc, mr, packA, TOps.PackedACopies);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         float* cj = c + (long)ic * Ldc + jc + jr;
@@ -261,7 +262,7 @@ internal unsafe struct GemmJob
 
                         for (int ir = 0; ir < mc; ir += mr)
                         {
-                            kernel(kc, packA + (long)ir * kc, bp, ldb, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
+                            kernel(kc, packA + ((long)ir * kc * TOps.PackedACopies), bp, ldb, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
                         }
                     }
                 }

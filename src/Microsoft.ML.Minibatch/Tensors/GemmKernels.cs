@@ -153,13 +153,14 @@ internal static class GemmKernels
         }
     }
 
-    /// <summary>Register tile of 6 rows × 2 vectors: C tile (+)= packed A sliver [kc×6] · B sliver [kc×2V], whose rows are
-    /// <paramref name="ldb"/> floats apart (2V when packed).</summary>
+    /// <summary>Register tile of 6 rows × 2 vectors: C tile (+)= packed A sliver [kc×6], each value
+    /// <see cref="IGemmOps{TVec}.PackedACopies"/> times, · B sliver [kc×2V], whose rows are <paramref name="ldb"/> floats
+    /// apart (2V when packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Axpy6x2<TOps, TVec>(int kc, float* ap, float* bp, int ldb, float* c, int ldc, bool add, int mr, int nr)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
-        int w = TOps.Count;
+        int w = TOps.Count, s = TOps.PackedACopies;
         TVec c00 = TOps.Zero, c01 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero;
@@ -170,13 +171,13 @@ internal static class GemmKernels
         {
             TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + w);
             TVec a;
-            a = TOps.Broadcast(ap + 0); c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
-            a = TOps.Broadcast(ap + 1); c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
-            a = TOps.Broadcast(ap + 2); c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
-            a = TOps.Broadcast(ap + 3); c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
-            a = TOps.Broadcast(ap + 4); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
-            a = TOps.Broadcast(ap + 5); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
-            ap += 6;
+            a = TOps.LoadPackedA(ap + (0 * s)); c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
+            a = TOps.LoadPackedA(ap + (1 * s)); c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
+            a = TOps.LoadPackedA(ap + (2 * s)); c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
+            a = TOps.LoadPackedA(ap + (3 * s)); c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
+            a = TOps.LoadPackedA(ap + (4 * s)); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
+            a = TOps.LoadPackedA(ap + (5 * s)); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
+            ap += 6 * s;
             bp += ldb;
         }
         if (mr == 6 && nr == 2 * w)
@@ -524,20 +525,40 @@ internal static class GemmKernels
     /// Packs op(A)[i0…i0+mc, p0…p0+kc] into slivers of <paramref name="mr"/> rows: for each p, mr consecutive
     /// floats (one per row), rows past the matrix edge zero. A(i, p) is a[i·lda + p], or a[p·lda + i] when transposed.
     /// </summary>
-    internal static unsafe void PackA(float* a, int lda, bool transposed, int i0, int p0, int mc, int kc, int mr, float* dst)
+    internal static unsafe void PackA(float* a, int lda, bool transposed, int i0, int p0, int mc, int kc, int mr, float* dst, int copies = 1)
     {
         for (int s = 0; s < mc; s += mr)
         {
             int rows = Math.Min(mr, mc - s);
-            float* d = dst + (long)s * kc;
+            float* d = dst + ((long)s * kc * copies);
+
+            // With copies, the sliver is packed into the last part of its space, then spread forwards in place.
+            float* packed = d + ((long)(copies - 1) * mr * kc);
             if (transposed)
             {
-                CopyRows(a + (long)p0 * lda + i0 + s, lda, kc, rows, d, mr);
+                CopyRows(a + (long)p0 * lda + i0 + s, lda, kc, rows, packed, mr);
             }
             else
             {
-                Interleave(a + (long)(i0 + s) * lda + p0, lda, rows, kc, d, mr);
+                Interleave(a + (long)(i0 + s) * lda + p0, lda, rows, kc, packed, mr);
             }
+
+            if (copies > 1)
+            {
+                Spread4(packed, d, mr * kc);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes each of <paramref name="count"/> floats at <paramref name="src"/> four times from <paramref name="dst"/> on,
+    /// where src = dst + 3·count: going forwards, each write ends before any value not yet read.
+    /// </summary>
+    private static unsafe void Spread4(float* src, float* dst, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Vector128.Create(src[i]).Store(dst + (4L * i));
         }
     }
 

@@ -28,6 +28,16 @@ internal interface IGemmOps<TVec> where TVec : unmanaged
     /// <summary>Broadcasts one float to every lane.</summary>
     static abstract unsafe TVec Broadcast(float* p);
 
+    /// <summary>
+    /// How many times packing writes each value of A: 1 where <see cref="Broadcast"/> from memory is one load, or
+    /// <see cref="Count"/> where a broadcast costs a shuffle after the load (x64 without AVX2, whose JIT loads the
+    /// float and then spreads it), so that the micro-kernel reads each value already spread with a plain load.
+    /// </summary>
+    static abstract int PackedACopies { get; }
+
+    /// <summary>The register of one packed A value: a broadcast, or a load of its <see cref="PackedACopies"/> copies.</summary>
+    static abstract unsafe TVec LoadPackedA(float* p);
+
     /// <summary>a·b + c, fused (one rounding) where the path has FMA.</summary>
     static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
 
@@ -65,6 +75,11 @@ internal readonly struct Vector512Ops : IGemmOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector512<float> Broadcast(float* p) => Vector512.Create(*p);
+
+    public static int PackedACopies => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> LoadPackedA(float* p) => Broadcast(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
@@ -105,6 +120,11 @@ internal readonly struct Vector256Ops : IGemmOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<float> Broadcast(float* p) => Vector256.Create(*p);
+
+    public static int PackedACopies => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> LoadPackedA(float* p) => Broadcast(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
@@ -162,6 +182,11 @@ internal readonly struct Vector128Ops : IGemmOps<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector128<float> Broadcast(float* p) => Vector128.Create(*p);
 
+    public static int PackedACopies => Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<float> LoadPackedA(float* p) => Load(p);
+
     /// <summary>
     /// Fused (one rounding) where the hardware has a fused multiply-add — always on Arm64, on x64 with FMA — else a
     /// multiply and an add; a software-emulated fused multiply-add would be many times slower. The choice is fixed
@@ -212,6 +237,11 @@ internal readonly struct ScalarOps : IGemmOps<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe float Broadcast(float* p) => *p;
+
+    public static int PackedACopies => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe float LoadPackedA(float* p) => Broadcast(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float c) => (a * b) + c;
