@@ -204,6 +204,77 @@ internal static class GemmKernels
     }
 
     /// <summary>
+    /// <see cref="Axpy6x2"/> over the <paramref name="count"/> steps of k listed in <paramref name="steps"/> (in
+    /// order) instead of all of them: the others are rows of B that are all zero (<see cref="NonzeroRows"/>), whose
+    /// products add ±0 to every accumulator and so change no bit as long as A is finite (an accumulator that starts at
+    /// +0 never becomes −0 by adding). For weight gradients, whose B is a batch of images or ReLU outputs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Axpy6x2Steps<TOps, TVec>(int count, int* steps, float* ap, float* bp, int ldb, float* c, int ldc, bool add, int mr, int nr)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count, s = TOps.PackedACopies;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero;
+        TVec c50 = TOps.Zero, c51 = TOps.Zero;
+        for (int i = 0; i < count; i++)
+        {
+            long p = steps[i];
+            float* aq = ap + (p * 6 * s), bq = bp + (p * ldb);
+            TVec b0 = TOps.Load(bq), b1 = TOps.Load(bq + w);
+            TVec a;
+            a = TOps.LoadPackedA(aq + (0 * s)); c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
+            a = TOps.LoadPackedA(aq + (1 * s)); c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
+            a = TOps.LoadPackedA(aq + (2 * s)); c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
+            a = TOps.LoadPackedA(aq + (3 * s)); c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
+            a = TOps.LoadPackedA(aq + (4 * s)); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
+            a = TOps.LoadPackedA(aq + (5 * s)); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
+        }
+        if (mr == 6 && nr == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c + 0 * ldc, w, c00, c01, add);
+            StoreRow<TOps, TVec>(c + 1 * ldc, w, c10, c11, add);
+            StoreRow<TOps, TVec>(c + 2 * ldc, w, c20, c21, add);
+            StoreRow<TOps, TVec>(c + 3 * ldc, w, c30, c31, add);
+            StoreRow<TOps, TVec>(c + 4 * ldc, w, c40, c41, add);
+            StoreRow<TOps, TVec>(c + 5 * ldc, w, c50, c51, add);
+        }
+        else
+        {
+            // Edge tile: spill the whole register tile, then write only the rows and columns that exist.
+            float* t = stackalloc float[6 * 2 * w];
+            TOps.Store(t + 0 * 2 * w, c00); TOps.Store(t + 0 * 2 * w + w, c01);
+            TOps.Store(t + 1 * 2 * w, c10); TOps.Store(t + 1 * 2 * w + w, c11);
+            TOps.Store(t + 2 * 2 * w, c20); TOps.Store(t + 2 * 2 * w + w, c21);
+            TOps.Store(t + 3 * 2 * w, c30); TOps.Store(t + 3 * 2 * w + w, c31);
+            TOps.Store(t + 4 * 2 * w, c40); TOps.Store(t + 4 * 2 * w + w, c41);
+            TOps.Store(t + 5 * 2 * w, c50); TOps.Store(t + 5 * 2 * w + w, c51);
+            WriteEdge(t, 2 * w, c, ldc, mr, nr, add);
+        }
+    }
+
+    /// <summary>
+    /// Lists in <paramref name="steps"/>, in order, the p &lt; <paramref name="kc"/> where row p of a B sliver (2V floats,
+    /// rows <paramref name="ldb"/> apart) has a value other than ±0, and returns how many there are. Branch-free: whether
+    /// a row is zero is as random as the data.
+    /// </summary>
+    internal static unsafe int NonzeroRows<TOps, TVec>(float* bp, int ldb, int kc, int* steps)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count, count = 0;
+        for (int p = 0; p < kc; p++, bp += ldb)
+        {
+            steps[count] = p;
+            count += TOps.IsZero(TOps.Or(TOps.Load(bp), TOps.Load(bp + w))) ? 0 : 1;
+        }
+
+        return count;
+    }
+
+    /// <summary>
     /// Sets bit s of <paramref name="steps"/> (clearing the others) for each of the <paramref name="count"/> vector
     /// steps of k — floats s·V … s·V + V − 1 — where any of the <paramref name="rows"/> rows of a dot-kernel tile,
     /// <paramref name="rowStride"/> floats apart from <paramref name="first"/>, has a nonzero value. The dot kernels run
