@@ -17,8 +17,10 @@ internal unsafe struct GemmJob
     private const int KC = 256;
     private const int NC = 1024;
 
-    // Up to this k (a batch of 64 in a weight gradient), B stored along n is read in place rather than packed.
+    // Up to this k (a batch of 64 in a weight gradient), B stored along n is read in place rather than packed; on the
+    // narrower paths up to a batch of 128 (the wide network's), where its zero rows are then skipped too.
     private const int DirectBMaxK = 64;
+    private const int DirectBMaxKNarrow = 128;
 
     public GemmPath Path;
     public float* A;
@@ -229,12 +231,12 @@ internal unsafe struct GemmJob
         // A short k (a batch, as on the input side of a weight gradient) with B stored along n: a full sliver of B is
         // already kc rows of nr consecutive floats, Ldb apart, so the kernel reads it in place; only the last, partial
         // sliver is packed (zero-padded). Packing the rest would copy the whole of B every call for no reuse.
-        bool directB = !TransposeB && k <= DirectBMaxK;
+        bool directB = !TransposeB && k <= (Path == GemmPath.Vector512 ? DirectBMaxK : DirectBMaxKNarrow);
 
         // There, rows of a B sliver that are all zero (an image's blank 16 pixels, a ReLU's zeros) are skipped: about a
         // third of the lesson's weight-gradient steps. Not on AVX-512, whose kernels stay as they were measured.
         bool skipZeroRows = directB && mr == 6 && Path != GemmPath.Vector512;
-        int* nonzero = stackalloc int[DirectBMaxK];
+        int* nonzero = stackalloc int[DirectBMaxKNarrow];
 
         for (int jc = 0; jc < n; jc += ncCap)
         {
