@@ -102,7 +102,7 @@ internal static class Compare
 
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"PyTorch {StringOrUnknown(_torchVersion)} (OpenBLAS) vs Microsoft.ML.Minibatch on its own engine and on TorchSharp, {threads} threads each, " +
+            $"PyTorch {StringOrUnknown(_torchVersion)} (OpenBLAS) vs Microsoft.ML.Minibatch on its own engine ({InstructionSet.Describe()}) and on TorchSharp, {threads} threads each, " +
             $"{runs} rotating runs per side, medians; load average before: {loadBefore}, after: {LoadAverage()}; " +
             $"time two spinning threads lost to other work before: {lostBefore}, after: {HostCheck.LostTime()}");
         sb.AppendLine();

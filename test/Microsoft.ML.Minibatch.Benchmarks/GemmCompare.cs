@@ -13,47 +13,73 @@ namespace Microsoft.ML.Minibatch.Benchmarks;
 internal static class GemmCompare
 {
     /// <summary>Runs the comparison; returns the process exit code.</summary>
+    /// <param name="args">[python] [--rounds N]: the interpreter with numpy, and how many alternating rounds to run.</param>
     public static int Run(string[] args)
     {
-        string python = args.Length > 0 ? args[0] : "/usr/bin/python3";
+        int rounds = 1;
+        var rest = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--rounds" && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out rounds) && rounds > 0)
+            {
+                i++;
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        string python = rest.Count > 0 ? rest[0] : "/usr/bin/python3";
         string script = Path.Combine(AppContext.BaseDirectory, "scripts", "gemm_openblas.py");
         var shapes = GemmShape.All;
 
         int threads = ComputeOptions.MaxThreads;
         string loadBefore = LoadAverage();
-        var ours = new double[shapes.Count];
-        var oursOne = new double[shapes.Count];
+
+        // Rounds alternate the two sides (ours, OpenBLAS, ours on one thread, OpenBLAS on one thread), so that a
+        // burst of other work on the machine hits both; each figure is the median over the rounds, and the ratio is
+        // the median of the rounds' ratios.
+        var ours = new List<double>[shapes.Count];
+        var oursOne = new List<double>[shapes.Count];
+        var theirs = new List<double>[shapes.Count];
+        var theirsOne = new List<double>[shapes.Count];
         for (int i = 0; i < shapes.Count; i++)
         {
-            ours[i] = TimeOurs(shapes[i], i);
+            ours[i] = []; oursOne[i] = []; theirs[i] = []; theirsOne[i] = [];
         }
 
-        ComputeOptions.MaxThreads = 1;
-        for (int i = 0; i < shapes.Count; i++)
+        JsonElement root = default;
+        for (int round = 0; round < rounds; round++)
         {
-            oursOne[i] = TimeOurs(shapes[i], i);
+            for (int i = 0; i < shapes.Count; i++) ours[i].Add(TimeOurs(shapes[i], i));
+            string? json = RunScript(python, script, shapes, threads);
+            ComputeOptions.MaxThreads = 1;
+            for (int i = 0; i < shapes.Count; i++) oursOne[i].Add(TimeOurs(shapes[i], i));
+            ComputeOptions.MaxThreads = threads;
+            string? jsonOne = RunScript(python, script, shapes, 1);
+            if (json is null || jsonOne is null)
+            {
+                return 1;
+            }
+
+            using JsonDocument doc = JsonDocument.Parse(json);
+            using JsonDocument docOne = JsonDocument.Parse(jsonOne);
+            root = doc.RootElement.Clone();
+            JsonElement[] results = root.GetProperty("results").EnumerateArray().ToArray();
+            JsonElement[] resultsOne = docOne.RootElement.GetProperty("results").EnumerateArray().ToArray();
+            for (int i = 0; i < shapes.Count; i++)
+            {
+                theirs[i].Add(results[i].GetProperty("seconds").GetDouble());
+                theirsOne[i].Add(resultsOne[i].GetProperty("seconds").GetDouble());
+            }
         }
-
-        ComputeOptions.MaxThreads = threads;
-
-        string? json = RunScript(python, script, shapes, threads);
-        string? jsonOne = RunScript(python, script, shapes, 1);
-        if (json is null || jsonOne is null)
-        {
-            return 1;
-        }
-
-        using JsonDocument doc = JsonDocument.Parse(json);
-        using JsonDocument docOne = JsonDocument.Parse(jsonOne);
-        JsonElement root = doc.RootElement;
-        JsonElement[] theirs = root.GetProperty("results").EnumerateArray().ToArray();
-        JsonElement[] theirsOne = docOne.RootElement.GetProperty("results").EnumerateArray().ToArray();
 
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"Gemm.Multiply ({Gemm.BestPath}, MaxThreads {threads}) vs {root.GetProperty("library").GetString()} " +
+            $"Gemm.Multiply ({InstructionSet.Describe()}; MaxThreads {threads}) vs {root.GetProperty("library").GetString()} " +
             $"({root.GetProperty("threads").GetInt32()} threads, kernels: {(root.TryGetProperty("architecture", out JsonElement arch) ? arch.ToString() : "?")}); " +
-            $"load average before: {loadBefore}, after: {LoadAverage()}");
+            $"{rounds} alternating round{(rounds == 1 ? "" : "s")}, medians; load average before: {loadBefore}, after: {LoadAverage()}");
         if (root.TryGetProperty("loaded", out JsonElement loaded))
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"BLAS loaded by numpy: {string.Join(", ", loaded.EnumerateArray().Select(e => e.GetString()))}");
@@ -66,13 +92,11 @@ internal static class GemmCompare
         for (int i = 0; i < shapes.Count; i++)
         {
             GemmShape s = shapes[i];
-            double blasSeconds = theirs[i].GetProperty("seconds").GetDouble();
-            double oursG = s.Flops / ours[i] / 1e9;
-            double blasG = s.Flops / blasSeconds / 1e9;
-            double oursOneG = s.Flops / oursOne[i] / 1e9;
-            double blasOneG = s.Flops / theirsOne[i].GetProperty("seconds").GetDouble() / 1e9;
+            double oursSeconds = Median(ours[i]), blasSeconds = Median(theirs[i]);
+            double ratio = Median(ours[i].Zip(theirs[i], (o, t) => t / o).ToList());
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {s.Name} | {s.Dims} | {oursG:F1} | {blasG:F1} | {oursG / blasG:F2} | {ours[i] * 1e6:F1} | {blasSeconds * 1e6:F1} | {oursOneG:F1} | {blasOneG:F1} |");
+                $"| {s.Name} | {s.Dims} | {s.Flops / oursSeconds / 1e9:F1} | {s.Flops / blasSeconds / 1e9:F1} | {ratio:F2} | {oursSeconds * 1e6:F1} | {blasSeconds * 1e6:F1} | " +
+                $"{s.Flops / Median(oursOne[i]) / 1e9:F1} | {s.Flops / Median(theirsOne[i]) / 1e9:F1} |");
         }
 
         Console.Write(sb.ToString());
@@ -147,6 +171,12 @@ internal static class GemmCompare
 
         samples.Sort();
         return samples[samples.Count / 2];
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string LoadAverage()

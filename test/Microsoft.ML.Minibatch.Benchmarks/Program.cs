@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Microsoft.ML.Minibatch.Benchmarks;
 
-// `dotnet run -c Release --project test/Microsoft.ML.Minibatch.Benchmarks -- gemm-compare [python]` prints the
+// `dotnet run -c Release --project test/Microsoft.ML.Minibatch.Benchmarks -- gemm-compare [python] [--rounds N]` prints the
 // GEMM GFLOP/s table against OpenBLAS; any other arguments go to BenchmarkDotNet, e.g. `-- --filter '*'` lists
 // and runs the BenchmarkDotNet suites in this assembly.
 // `-- compare [--runs 3] [--config seeds|wide|all]` runs the PyTorch reference and `minibatch train` side by side.

@@ -8,8 +8,9 @@ namespace Microsoft.ML.Minibatch.Optim;
 /// <remarks>
 /// The operation order and the fused multiply-adds mirror PyTorch's CPU kernels (torch 1.13/2.x,
 /// single-tensor path): its <c>add_(x, alpha)</c> and <c>addcmul_</c> evaluate as
-/// <c>fmadd(x, alpha, self)</c> on AVX2 hardware, so using <c>TensorPrimitives.FusedMultiplyAdd</c>
-/// at exactly those places reproduces PyTorch's float32 results bit for bit (the golden tests check it).
+/// <c>fmadd(x, alpha, self)</c> on AVX2 hardware, so a fused multiply-add (<see cref="FusedMultiplyAddKernel"/>,
+/// fast on every instruction-set path) at exactly those places reproduces PyTorch's float32 results bit for bit
+/// (the golden tests check it).
 /// Hyperparameters arrive as doubles, as Python floats do in PyTorch, and are rounded to float at the
 /// same points PyTorch rounds them (scalar arguments of float32 kernels); derived scalars such as
 /// Adam's step size are computed in double first, as PyTorch computes them in Python.
@@ -51,7 +52,7 @@ internal static class OptimizerKernels
         // Plain SGD, the lesson's case: one fused pass, no temporaries.
         if (momentum == 0 && weightDecay == 0 && !maximize)
         {
-            TensorPrimitives.FusedMultiplyAdd(grad, negLr, param, param);
+            FusedMultiplyAddKernel.Run(grad, negLr, param, param);
             return;
         }
 
@@ -72,7 +73,7 @@ internal static class OptimizerKernels
             }
             if (weightDecay != 0)
             {
-                TensorPrimitives.FusedMultiplyAdd(p, wd, d, tmp);
+                FusedMultiplyAddKernel.Run(p, wd, d, tmp);
                 d = tmp;
             }
 
@@ -87,11 +88,11 @@ internal static class OptimizerKernels
                 {
                     // buf.mul_(momentum).add_(d, alpha=1 - dampening): two roundings, the second fused.
                     TensorPrimitives.Multiply(buf, mom, buf);
-                    TensorPrimitives.FusedMultiplyAdd(d, oneMinusDampening, buf, buf);
+                    FusedMultiplyAddKernel.Run(d, oneMinusDampening, buf, buf);
                 }
                 if (nesterov)
                 {
-                    TensorPrimitives.FusedMultiplyAdd(buf, mom, d, tmp);
+                    FusedMultiplyAddKernel.Run(buf, mom, d, tmp);
                     d = tmp;
                 }
                 else
@@ -100,7 +101,7 @@ internal static class OptimizerKernels
                 }
             }
 
-            TensorPrimitives.FusedMultiplyAdd(d, negLr, p, p);
+            FusedMultiplyAddKernel.Run(d, negLr, p, p);
         }
     }
 
@@ -171,18 +172,18 @@ internal static class OptimizerKernels
             }
             else if (weightDecay != 0)
             {
-                TensorPrimitives.FusedMultiplyAdd(p, wd, g, gBuf);
+                FusedMultiplyAddKernel.Run(p, wd, g, gBuf);
                 g = gBuf;
             }
 
             // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
             TensorPrimitives.Multiply(m, b1, m);
-            TensorPrimitives.FusedMultiplyAdd(g, oneMinusB1, m, m);
+            FusedMultiplyAddKernel.Run(g, oneMinusB1, m, m);
 
             // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): (value·g) rounded, then fused ·g + v.
             TensorPrimitives.Multiply(v, b2, v);
             TensorPrimitives.Multiply(g, oneMinusB2, t1);
-            TensorPrimitives.FusedMultiplyAdd(t1, g, v, v);
+            FusedMultiplyAddKernel.Run(t1, g, v, v);
 
             ReadOnlySpan<float> second = v;
             if (amsgrad)

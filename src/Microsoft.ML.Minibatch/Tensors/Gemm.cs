@@ -9,7 +9,7 @@ namespace Microsoft.ML.Minibatch.Tensors;
 /// </summary>
 /// <remarks>
 /// Managed code only: packed panels, cache blocking and register-blocked micro-kernels on AVX-512 or AVX2+FMA,
-/// else portable <c>Vector&lt;T&gt;</c> code (e.g. Arm64), else scalar code. Large products run on up to <see cref="ComputeOptions.MaxThreads"/> threads, split
+/// else portable 128-bit <c>Vector128</c> code (Arm64 NEON, x64 without AVX2), else scalar code. Large products run on up to <see cref="ComputeOptions.MaxThreads"/> threads, split
 /// over output tiles only, so the result is bitwise the same for every thread count and every run.
 /// </remarks>
 public static class Gemm
@@ -36,7 +36,7 @@ public static class Gemm
     internal static GemmPath BestPath { get; } =
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmPath.Vector512
         : Vector256.IsHardwareAccelerated && Fma.IsSupported ? GemmPath.Vector256
-        : Vector.IsHardwareAccelerated ? GemmPath.PortableVector
+        : Vector128.IsHardwareAccelerated ? GemmPath.Vector128
         : GemmPath.Scalar;
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class Gemm
     {
         GemmPath.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
         GemmPath.Vector256 => Vector256.IsHardwareAccelerated && Fma.IsSupported,
-        GemmPath.PortableVector => Vector.IsHardwareAccelerated,
+        GemmPath.Vector128 => Vector128.IsHardwareAccelerated,
         _ => true,
     };
 

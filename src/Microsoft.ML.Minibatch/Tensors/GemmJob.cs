@@ -17,8 +17,10 @@ internal unsafe struct GemmJob
     private const int KC = 256;
     private const int NC = 1024;
 
-    // Up to this k (a batch of 64 in a weight gradient), B stored along n is read in place rather than packed.
+    // Up to this k (a batch of 64 in a weight gradient), B stored along n is read in place rather than packed; on the
+    // narrower paths up to a batch of 128 (the wide network's), where its zero rows are then skipped too.
     private const int DirectBMaxK = 64;
+    private const int DirectBMaxKNarrow = 128;
 
     public GemmPath Path;
     public float* A;
@@ -84,7 +86,7 @@ internal unsafe struct GemmJob
     {
         GemmPath.Vector512 => 2 * Vector512<float>.Count,
         GemmPath.Vector256 => 2 * Vector256<float>.Count,
-        GemmPath.PortableVector => 2 * Vector<float>.Count,
+        GemmPath.Vector128 => 2 * Vector128<float>.Count,
         _ => 2,
     };
 
@@ -129,8 +131,9 @@ internal unsafe struct GemmJob
             case GemmPath.Vector256:
                 Execute<Vector256Ops, Vector256<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector256Ops, Vector256<float>>, 6, 144);
                 break;
-            case GemmPath.PortableVector:
-                Execute<PortableVectorOps, Vector<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<PortableVectorOps, Vector<float>>, 6, 144);
+            case GemmPath.Vector128:
+                // A packed four times over (Vector128Ops.PackedACopies): 48 rows keep the block at 192 KB, inside L2.
+                Execute<Vector128Ops, Vector128<float>>(a, b, c, m, n, &GemmKernels.Axpy6x2<Vector128Ops, Vector128<float>>, 6, 48);
                 break;
             default:
                 Execute<ScalarOps, float>(a, b, c, m, n, &GemmKernels.Axpy6x2<ScalarOps, float>, 6, 96);
@@ -152,16 +155,25 @@ internal unsafe struct GemmJob
         }
     }
 
-    /// <summary>Rows per dot-kernel tile: 5×4 tiles need 26 vector registers, which only AVX-512's 32 provide.</summary>
-    public static int DotRows(GemmPath path) => path == GemmPath.Vector512 ? 5 : 2;
+    /// <summary>
+    /// Rows per dot-kernel tile. 5×4 tiles need 26 vector registers, which only AVX-512's 32 provide; 3×4 tiles take
+    /// exactly AVX2's 16 (12 accumulators, 3 rows of A, 1 of B) and load 7 vectors per 12 fused multiply-adds instead
+    /// of 6 per 8 (the lesson's forward product on Zen 3: 54 → 47 µs). Without a fused multiply-add the product
+    /// needs a register of its own, so the other paths keep 2×4 tiles.
+    /// </summary>
+    public static int DotRows(GemmPath path) => path switch
+    {
+        GemmPath.Vector512 => 5,
+        GemmPath.Vector256 => 3,
+        _ => 2,
+    };
 
     private readonly void Dot<TOps, TVec>(float* a, float* b, float* c, int m, int n)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
         int k = K, lda = Lda, ldb = Ldb, ldc = Ldc;
         bool add = Accumulate;
-        bool fiveRows = DotRows(Path) == 5;
-        int rowStep = fiveRows ? 5 : 2;
+        int rowStep = DotRows(Path);
         ulong* steps = StepMask(ref t_dotSteps, k / TOps.Count);
         for (int i = 0; i < m; i += rowStep)
         {
@@ -182,9 +194,13 @@ internal unsafe struct GemmJob
                 float* b2 = b + (long)Math.Min(j + 2, n - 1) * ldb;
                 float* b3 = b + (long)Math.Min(j + 3, n - 1) * ldb;
                 float* cij = c + (long)i * ldc + j;
-                if (fiveRows)
+                if (rowStep == 5)
                 {
                     GemmKernels.Dot5x4<TOps, TVec>(k, steps, a0, a1, a2, a3, a4, b0, b1, b2, b3, cij, ldc, add, mr, nr);
+                }
+                else if (rowStep == 3)
+                {
+                    GemmKernels.Dot3x4<TOps, TVec>(k, steps, a0, a1, a2, b0, b1, b2, b3, cij, ldc, add, mr, nr);
                 }
                 else
                 {
@@ -209,13 +225,18 @@ internal unsafe struct GemmJob
 
         // Buffers sized for the whole call, not this chunk, so that the same call needs no new buffer whether it
         // runs split or, when the workers are busy, whole on this thread.
-        float* packA = Buffer(ref t_packA, Math.Min(mcMax, (M + mr - 1) / mr * mr) * kcMax);
+        float* packA = Buffer(ref t_packA, Math.Min(mcMax, (M + mr - 1) / mr * mr) * kcMax * TOps.PackedACopies);
         float* packB = Buffer(ref t_packB, Math.Min(NC / nr * nr, (N + nr - 1) / nr * nr) * kcMax);
 
         // A short k (a batch, as on the input side of a weight gradient) with B stored along n: a full sliver of B is
         // already kc rows of nr consecutive floats, Ldb apart, so the kernel reads it in place; only the last, partial
         // sliver is packed (zero-padded). Packing the rest would copy the whole of B every call for no reuse.
-        bool directB = !TransposeB && k <= DirectBMaxK;
+        bool directB = !TransposeB && k <= (Path == GemmPath.Vector512 ? DirectBMaxK : DirectBMaxKNarrow);
+
+        // There, rows of a B sliver that are all zero (an image's blank 16 pixels, a ReLU's zeros) are skipped: about a
+        // third of the lesson's weight-gradient steps. Not on AVX-512, whose kernels stay as they were measured.
+        bool skipZeroRows = directB && mr == 6 && Path != GemmPath.Vector512;
+        int* nonzero = stackalloc int[DirectBMaxKNarrow];
 
         for (int jc = 0; jc < n; jc += ncCap)
         {
@@ -228,7 +249,7 @@ internal unsafe struct GemmJob
                 for (int ic = 0; ic < m; ic += mcCap)
                 {
                     int mc = Math.Min(mcCap, m - ic);
-                    GemmKernels.PackA(a, Lda, TransposeA, ic, pc, mc, kc, mr, packA);
+                    GemmKernels.PackA(a, Lda, TransposeA, ic, pc, mc, kc, mr, packA, TOps.PackedACopies);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         float* cj = c + (long)ic * Ldc + jc + jr;
@@ -246,9 +267,18 @@ internal unsafe struct GemmJob
                             GemmKernels.PackB(b, Ldb, TransposeB, pc, jc + jr, kc, nrValid, nr, bp);
                         }
 
+                        int count = skipZeroRows ? GemmKernels.NonzeroRows<TOps, TVec>(bp, ldb, kc, nonzero) : kc;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
-                            kernel(kc, packA + (long)ir * kc, bp, ldb, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
+                            float* ap = packA + ((long)ir * kc * TOps.PackedACopies);
+                            if (count < kc)
+                            {
+                                GemmKernels.Axpy6x2Steps<TOps, TVec>(count, nonzero, ap, bp, ldb, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
+                            }
+                            else
+                            {
+                                kernel(kc, ap, bp, ldb, cj + (long)ir * Ldc, Ldc, add, Math.Min(mr, mc - ir), nrValid);
+                            }
                         }
                     }
                 }

@@ -153,13 +153,14 @@ internal static class GemmKernels
         }
     }
 
-    /// <summary>Register tile of 6 rows × 2 vectors: C tile (+)= packed A sliver [kc×6] · B sliver [kc×2V], whose rows are
-    /// <paramref name="ldb"/> floats apart (2V when packed).</summary>
+    /// <summary>Register tile of 6 rows × 2 vectors: C tile (+)= packed A sliver [kc×6], each value
+    /// <see cref="IGemmOps{TVec}.PackedACopies"/> times, · B sliver [kc×2V], whose rows are <paramref name="ldb"/> floats
+    /// apart (2V when packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Axpy6x2<TOps, TVec>(int kc, float* ap, float* bp, int ldb, float* c, int ldc, bool add, int mr, int nr)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
     {
-        int w = TOps.Count;
+        int w = TOps.Count, s = TOps.PackedACopies;
         TVec c00 = TOps.Zero, c01 = TOps.Zero;
         TVec c10 = TOps.Zero, c11 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero;
@@ -170,13 +171,13 @@ internal static class GemmKernels
         {
             TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + w);
             TVec a;
-            a = TOps.Broadcast(ap + 0); c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
-            a = TOps.Broadcast(ap + 1); c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
-            a = TOps.Broadcast(ap + 2); c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
-            a = TOps.Broadcast(ap + 3); c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
-            a = TOps.Broadcast(ap + 4); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
-            a = TOps.Broadcast(ap + 5); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
-            ap += 6;
+            a = TOps.LoadPackedA(ap + (0 * s)); c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
+            a = TOps.LoadPackedA(ap + (1 * s)); c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
+            a = TOps.LoadPackedA(ap + (2 * s)); c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
+            a = TOps.LoadPackedA(ap + (3 * s)); c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
+            a = TOps.LoadPackedA(ap + (4 * s)); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
+            a = TOps.LoadPackedA(ap + (5 * s)); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
+            ap += 6 * s;
             bp += ldb;
         }
         if (mr == 6 && nr == 2 * w)
@@ -200,6 +201,77 @@ internal static class GemmKernels
             TOps.Store(t + 5 * 2 * w, c50); TOps.Store(t + 5 * 2 * w + w, c51);
             WriteEdge(t, 2 * w, c, ldc, mr, nr, add);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Axpy6x2"/> over the <paramref name="count"/> steps of k listed in <paramref name="steps"/> (in
+    /// order) instead of all of them: the others are rows of B that are all zero (<see cref="NonzeroRows"/>), whose
+    /// products add ±0 to every accumulator and so change no bit as long as A is finite (an accumulator that starts at
+    /// +0 never becomes −0 by adding). For weight gradients, whose B is a batch of images or ReLU outputs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Axpy6x2Steps<TOps, TVec>(int count, int* steps, float* ap, float* bp, int ldb, float* c, int ldc, bool add, int mr, int nr)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count, s = TOps.PackedACopies;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero;
+        TVec c50 = TOps.Zero, c51 = TOps.Zero;
+        for (int i = 0; i < count; i++)
+        {
+            long p = steps[i];
+            float* aq = ap + (p * 6 * s), bq = bp + (p * ldb);
+            TVec b0 = TOps.Load(bq), b1 = TOps.Load(bq + w);
+            TVec a;
+            a = TOps.LoadPackedA(aq + (0 * s)); c00 = TOps.MultiplyAdd(a, b0, c00); c01 = TOps.MultiplyAdd(a, b1, c01);
+            a = TOps.LoadPackedA(aq + (1 * s)); c10 = TOps.MultiplyAdd(a, b0, c10); c11 = TOps.MultiplyAdd(a, b1, c11);
+            a = TOps.LoadPackedA(aq + (2 * s)); c20 = TOps.MultiplyAdd(a, b0, c20); c21 = TOps.MultiplyAdd(a, b1, c21);
+            a = TOps.LoadPackedA(aq + (3 * s)); c30 = TOps.MultiplyAdd(a, b0, c30); c31 = TOps.MultiplyAdd(a, b1, c31);
+            a = TOps.LoadPackedA(aq + (4 * s)); c40 = TOps.MultiplyAdd(a, b0, c40); c41 = TOps.MultiplyAdd(a, b1, c41);
+            a = TOps.LoadPackedA(aq + (5 * s)); c50 = TOps.MultiplyAdd(a, b0, c50); c51 = TOps.MultiplyAdd(a, b1, c51);
+        }
+        if (mr == 6 && nr == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c + 0 * ldc, w, c00, c01, add);
+            StoreRow<TOps, TVec>(c + 1 * ldc, w, c10, c11, add);
+            StoreRow<TOps, TVec>(c + 2 * ldc, w, c20, c21, add);
+            StoreRow<TOps, TVec>(c + 3 * ldc, w, c30, c31, add);
+            StoreRow<TOps, TVec>(c + 4 * ldc, w, c40, c41, add);
+            StoreRow<TOps, TVec>(c + 5 * ldc, w, c50, c51, add);
+        }
+        else
+        {
+            // Edge tile: spill the whole register tile, then write only the rows and columns that exist.
+            float* t = stackalloc float[6 * 2 * w];
+            TOps.Store(t + 0 * 2 * w, c00); TOps.Store(t + 0 * 2 * w + w, c01);
+            TOps.Store(t + 1 * 2 * w, c10); TOps.Store(t + 1 * 2 * w + w, c11);
+            TOps.Store(t + 2 * 2 * w, c20); TOps.Store(t + 2 * 2 * w + w, c21);
+            TOps.Store(t + 3 * 2 * w, c30); TOps.Store(t + 3 * 2 * w + w, c31);
+            TOps.Store(t + 4 * 2 * w, c40); TOps.Store(t + 4 * 2 * w + w, c41);
+            TOps.Store(t + 5 * 2 * w, c50); TOps.Store(t + 5 * 2 * w + w, c51);
+            WriteEdge(t, 2 * w, c, ldc, mr, nr, add);
+        }
+    }
+
+    /// <summary>
+    /// Lists in <paramref name="steps"/>, in order, the p &lt; <paramref name="kc"/> where row p of a B sliver (2V floats,
+    /// rows <paramref name="ldb"/> apart) has a value other than ±0, and returns how many there are. Branch-free: whether
+    /// a row is zero is as random as the data.
+    /// </summary>
+    internal static unsafe int NonzeroRows<TOps, TVec>(float* bp, int ldb, int kc, int* steps)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count, count = 0;
+        for (int p = 0; p < kc; p++, bp += ldb)
+        {
+            steps[count] = p;
+            count += TOps.IsZero(TOps.Or(TOps.Load(bp), TOps.Load(bp + w))) ? 0 : 1;
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -386,6 +458,72 @@ internal static class GemmKernels
         }
     }
 
+    /// <summary>
+    /// C[3×4] (+)= A rows · B rows, both contiguous along k (the A·Bᵀ case): one vector accumulator per output,
+    /// reduced across lanes once at the end, over the vector steps marked in <paramref name="steps"/> as in
+    /// <see cref="Dot5x4"/>. Rows past <paramref name="mr"/>/<paramref name="nr"/> must point at valid memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Dot3x4<TOps, TVec>(int k, ulong* steps, float* a0, float* a1, float* a2, float* b0, float* b1, float* b2, float* b3, float* c, int ldc, bool add, int mr, int nr)
+        where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        int kv = k - k % w;
+        for (int word = 0; word < (kv / w + 63) >> 6; word++)
+        {
+            for (ulong bits = steps[word]; NextRun(ref bits, out int start, out int end);)
+            {
+                for (int p = ((word << 6) + start) * w, pEnd = ((word << 6) + end) * w; p < pEnd; p += w)
+                {
+                    TVec x0 = TOps.Load(a0 + p);
+                    TVec x1 = TOps.Load(a1 + p);
+                    TVec x2 = TOps.Load(a2 + p);
+                    TVec y;
+                    y = TOps.Load(b0 + p); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20);
+                    y = TOps.Load(b1 + p); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21);
+                    y = TOps.Load(b2 + p); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22);
+                    y = TOps.Load(b3 + p); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23);
+                }
+            }
+        }
+        if (kv < k)
+        {
+            // The last k % w values: one more full-width step over the final w elements (callers guarantee
+            // k >= w), with the lanes already counted zeroed in both operands so they add exactly nothing.
+            int q = k - w, tail = k - kv;
+            TVec x0 = TOps.KeepLast(TOps.Load(a0 + q), tail);
+            TVec x1 = TOps.KeepLast(TOps.Load(a1 + q), tail);
+            TVec x2 = TOps.KeepLast(TOps.Load(a2 + q), tail);
+            TVec y;
+            y = TOps.KeepLast(TOps.Load(b0 + q), tail); c00 = TOps.MultiplyAdd(x0, y, c00); c10 = TOps.MultiplyAdd(x1, y, c10); c20 = TOps.MultiplyAdd(x2, y, c20);
+            y = TOps.KeepLast(TOps.Load(b1 + q), tail); c01 = TOps.MultiplyAdd(x0, y, c01); c11 = TOps.MultiplyAdd(x1, y, c11); c21 = TOps.MultiplyAdd(x2, y, c21);
+            y = TOps.KeepLast(TOps.Load(b2 + q), tail); c02 = TOps.MultiplyAdd(x0, y, c02); c12 = TOps.MultiplyAdd(x1, y, c12); c22 = TOps.MultiplyAdd(x2, y, c22);
+            y = TOps.KeepLast(TOps.Load(b3 + q), tail); c03 = TOps.MultiplyAdd(x0, y, c03); c13 = TOps.MultiplyAdd(x1, y, c13); c23 = TOps.MultiplyAdd(x2, y, c23);
+        }
+
+        Vector128<float> s0 = TOps.Sum4(c00, c01, c02, c03);
+        Vector128<float> s1 = TOps.Sum4(c10, c11, c12, c13);
+        Vector128<float> s2 = TOps.Sum4(c20, c21, c22, c23);
+        if (mr == 3 && nr == 4)
+        {
+            StoreRow4(c + 0 * ldc, s0, add);
+            StoreRow4(c + 1 * ldc, s1, add);
+            StoreRow4(c + 2 * ldc, s2, add);
+        }
+        else
+        {
+            // Edge tile. No calls before this point: a call would make the JIT keep the accumulators in memory.
+            float* t = stackalloc float[12];
+            s0.Store(t + 0);
+            s1.Store(t + 4);
+            s2.Store(t + 8);
+            WriteEdge(t, 4, c, ldc, mr, nr, add);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void StoreRow<TOps, TVec>(float* c, int w, TVec v0, TVec v1, bool add)
         where TOps : struct, IGemmOps<TVec> where TVec : unmanaged
@@ -458,20 +596,40 @@ internal static class GemmKernels
     /// Packs op(A)[i0…i0+mc, p0…p0+kc] into slivers of <paramref name="mr"/> rows: for each p, mr consecutive
     /// floats (one per row), rows past the matrix edge zero. A(i, p) is a[i·lda + p], or a[p·lda + i] when transposed.
     /// </summary>
-    internal static unsafe void PackA(float* a, int lda, bool transposed, int i0, int p0, int mc, int kc, int mr, float* dst)
+    internal static unsafe void PackA(float* a, int lda, bool transposed, int i0, int p0, int mc, int kc, int mr, float* dst, int copies = 1)
     {
         for (int s = 0; s < mc; s += mr)
         {
             int rows = Math.Min(mr, mc - s);
-            float* d = dst + (long)s * kc;
+            float* d = dst + ((long)s * kc * copies);
+
+            // With copies, the sliver is packed into the last part of its space, then spread forwards in place.
+            float* packed = d + ((long)(copies - 1) * mr * kc);
             if (transposed)
             {
-                CopyRows(a + (long)p0 * lda + i0 + s, lda, kc, rows, d, mr);
+                CopyRows(a + (long)p0 * lda + i0 + s, lda, kc, rows, packed, mr);
             }
             else
             {
-                Interleave(a + (long)(i0 + s) * lda + p0, lda, rows, kc, d, mr);
+                Interleave(a + (long)(i0 + s) * lda + p0, lda, rows, kc, packed, mr);
             }
+
+            if (copies > 1)
+            {
+                Spread4(packed, d, mr * kc);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes each of <paramref name="count"/> floats at <paramref name="src"/> four times from <paramref name="dst"/> on,
+    /// where src = dst + 3·count: going forwards, each write ends before any value not yet read.
+    /// </summary>
+    private static unsafe void Spread4(float* src, float* dst, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Vector128.Create(src[i]).Store(dst + (4L * i));
         }
     }
 

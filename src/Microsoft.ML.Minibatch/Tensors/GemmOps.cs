@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -8,9 +7,9 @@ namespace Microsoft.ML.Minibatch.Tensors;
 /// <summary>
 /// The handful of vector operations the GEMM kernels need. The kernels are generic over this interface with
 /// struct implementations, so the JIT compiles one specialised, fully inlined copy per instruction set and the
-/// three paths share one source.
+/// four paths share one source.
 /// </summary>
-/// <typeparam name="TVec">The register type: <see cref="Vector512{T}"/>, <see cref="Vector256{T}"/> or <see cref="float"/>.</typeparam>
+/// <typeparam name="TVec">The register type: <see cref="Vector512{T}"/>, <see cref="Vector256{T}"/>, <see cref="Vector128{T}"/> or <see cref="float"/>.</typeparam>
 internal interface IGemmOps<TVec> where TVec : unmanaged
 {
     /// <summary>Floats per register.</summary>
@@ -27,6 +26,16 @@ internal interface IGemmOps<TVec> where TVec : unmanaged
 
     /// <summary>Broadcasts one float to every lane.</summary>
     static abstract unsafe TVec Broadcast(float* p);
+
+    /// <summary>
+    /// How many times packing writes each value of A: 1 where <see cref="Broadcast"/> from memory is one load, or
+    /// <see cref="Count"/> where a broadcast costs a shuffle after the load (x64 without AVX2, whose JIT loads the
+    /// float and then spreads it), so that the micro-kernel reads each value already spread with a plain load.
+    /// </summary>
+    static abstract int PackedACopies { get; }
+
+    /// <summary>The register of one packed A value: a broadcast, or a load of its <see cref="PackedACopies"/> copies.</summary>
+    static abstract unsafe TVec LoadPackedA(float* p);
 
     /// <summary>a·b + c, fused (one rounding) where the path has FMA.</summary>
     static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
@@ -65,6 +74,11 @@ internal readonly struct Vector512Ops : IGemmOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector512<float> Broadcast(float* p) => Vector512.Create(*p);
+
+    public static int PackedACopies => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> LoadPackedA(float* p) => Broadcast(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
@@ -106,6 +120,11 @@ internal readonly struct Vector256Ops : IGemmOps<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<float> Broadcast(float* p) => Vector256.Create(*p);
 
+    public static int PackedACopies => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> LoadPackedA(float* p) => Broadcast(p);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
 
@@ -143,46 +162,63 @@ internal readonly struct Vector256Ops : IGemmOps<Vector256<float>>
 }
 
 /// <summary>
-/// Portable <see cref="Vector{T}"/> operations (whatever width the platform's SIMD has, e.g. 128-bit on Arm64);
-/// multiply and add stay separate because a fused multiply-add is emulated, slowly, where the hardware lacks it.
+/// 128-bit operations on 4 floats through the portable <see cref="Vector128"/> API only, which .NET maps to AdvSimd
+/// (NEON) on Arm64 and to SSE/AVX on x64: no instruction-set-specific intrinsics, so the path tuned on x64 with
+/// AVX2 switched off is the code Arm64 runs.
 /// </summary>
-internal readonly struct PortableVectorOps : IGemmOps<Vector<float>>
+internal readonly struct Vector128Ops : IGemmOps<Vector128<float>>
 {
-    public static int Count => Vector<float>.Count;
+    public static int Count => Vector128<float>.Count;
 
-    public static Vector<float> Zero => Vector<float>.Zero;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector<float> Load(float* p) => Vector.Load(p);
+    public static Vector128<float> Zero => Vector128<float>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Store(float* p, Vector<float> v) => v.Store(p);
+    public static unsafe Vector128<float> Load(float* p) => Vector128.Load(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector<float> Broadcast(float* p) => new(*p);
+    public static unsafe void Store(float* p, Vector128<float> v) => v.Store(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> MultiplyAdd(Vector<float> a, Vector<float> b, Vector<float> c) => (a * b) + c;
+    public static unsafe Vector128<float> Broadcast(float* p) => Vector128.Create(*p);
+
+    public static int PackedACopies => Count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
+    public static unsafe Vector128<float> LoadPackedA(float* p) => Load(p);
+
+    /// <summary>
+    /// Fused (one rounding) where the hardware has a fused multiply-add — always on Arm64, on x64 with FMA — else a
+    /// multiply and an add; a software-emulated fused multiply-add would be many times slower. The choice is fixed
+    /// per machine, so every thread count and split still gives the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Or(Vector<float> a, Vector<float> b) => a | b;
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsZero(Vector<float> v) => Vector.EqualsAll(v, Vector<float>.Zero);
+    public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector<float> v) => Vector.Sum(v);
+    public static bool IsZero(Vector128<float> v) => Vector128.EqualsAll(v, Vector128<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> KeepLast(Vector<float> v, int count) =>
-        v & Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(Count - count)).As<int, float>();
+    public static float Sum(Vector128<float> v)
+    {
+        // Pairwise tree, the same as the lower half of Vector256Ops.Sum: (0+2, 1+3), then their sum.
+        v += Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1));
+        v += Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2));
+        return v.ToScalar();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sum4(Vector<float> a, Vector<float> b, Vector<float> c, Vector<float> d) =>
-        Vector128.Create(Vector.Sum(a), Vector.Sum(b), Vector.Sum(c), Vector.Sum(d));
+    public static Vector128<float> KeepLast(Vector128<float> v, int count) =>
+        v & Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(Count - count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) =>
+        Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
 }
 
 /// <summary>Portable scalar operations (one float per "register"); separate multiply and add.</summary>
@@ -200,6 +236,11 @@ internal readonly struct ScalarOps : IGemmOps<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe float Broadcast(float* p) => *p;
+
+    public static int PackedACopies => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe float LoadPackedA(float* p) => Broadcast(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float c) => (a * b) + c;

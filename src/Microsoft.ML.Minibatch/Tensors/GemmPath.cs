@@ -12,8 +12,8 @@ internal enum GemmPath
     /// <summary>AVX2 + FMA (<c>Vector256</c>), 6×16 register tiles that fit 16 vector registers.</summary>
     Vector256,
 
-    /// <summary>Portable <c>Vector&lt;T&gt;</c> code (any SIMD width .NET accelerates, e.g. Arm64 NEON), 6-row × 2-vector tiles.</summary>
-    PortableVector,
+    /// <summary>128-bit portable <c>Vector128</c> code (Arm64 NEON, x64 SSE/AVX), 6×8 register tiles.</summary>
+    Vector128,
 
     /// <summary>Portable scalar code, 6×2 register tiles; runs anywhere.</summary>
     Scalar,

@@ -11,7 +11,7 @@ namespace Microsoft.ML.Minibatch.Tests.Tensors;
 public sealed class GemmDeterminismTests
 {
     private static readonly GemmPath[] _paths =
-        new[] { GemmPath.Vector512, GemmPath.Vector256, GemmPath.PortableVector, GemmPath.Scalar }.Where(Gemm.IsSupported).ToArray();
+        new[] { GemmPath.Vector512, GemmPath.Vector256, GemmPath.Vector128, GemmPath.Scalar }.Where(Gemm.IsSupported).ToArray();
 
     // Large enough to run multi-threaded; covering the packed path (several k-slices, edge tiles) and the
     // unpacked A·Bᵀ path, each split along rows and along columns.
