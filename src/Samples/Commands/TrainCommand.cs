@@ -174,7 +174,15 @@ internal static class TrainCommand
             {
                 // Only the IDX header says how wide the images are.
                 options.ImageWidth = images.ImageWidth;
-                trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+                try
+                {
+                    trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+                }
+                catch
+                {
+                    images.Dispose();
+                    throw;
+                }
             }
         }
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
