@@ -76,7 +76,8 @@ public class TrainingBenchmarks
         _transformer = MinibatchTransformer.FromNetwork(_model);
         _scoreFeatures = new float[ScoreRows * Features];
         for (int i = 0; i < _scoreFeatures.Length; i++) _scoreFeatures[i] = pixels[i] / 255f;
-        _scoreRows = new IdxDataView(_scoreFeatures, labelBytes[..ScoreRows], Features, Classes);
+        _scoreRows = new IdxDataView(new TensorDataset(Tensor.Wrap(_scoreFeatures, ScoreRows, Features),
+            new IntTensor(labelBytes[..ScoreRows].Select(b => (int)b).ToArray())), labelBytes[..ScoreRows], Classes);
         _scores = new float[ScoreRows * Classes];
         var ml = new MLContext(seed: 1);
         using (var zip = new MemoryStream())

@@ -13,12 +13,18 @@ namespace Microsoft.ML.Minibatch.Data;
 /// is a table lookup done anyway while copying the batch. The conversion is PyTorch's <c>x.float() / 255</c>
 /// (correctly rounded float32 division), so batches equal those of a <see cref="TensorDataset"/> built that way.
 /// The memory is not copied: slices (<see cref="ReadOnlyMemory{T}.Slice(int, int)"/>) give splits for free.
+/// The pixels are either memory (this constructor) or a memory-mapped IDX file (<see cref="IdxImageFile.ToDataset"/>,
+/// beyond 2 GB), gathered by the same code, so both give the same bits.
 /// </remarks>
 public sealed class ByteImageDataset : Dataset
 {
     private static readonly float[] s_scaled = CreateTable();
 
+    // The pixels live in one of two places: _pixels (memory), or _mapped from byte _mappedOffset on (an IDX file's mapping,
+    // which one array could not address beyond 2 GB).
     private readonly ReadOnlyMemory<byte> _pixels;
+    private readonly SafeBuffer? _mapped;
+    private readonly long _mappedOffset;
     private readonly ReadOnlyMemory<byte> _labels;
     private readonly int _featureCount;
 
@@ -41,6 +47,19 @@ public sealed class ByteImageDataset : Dataset
         _featureCount = featureCount;
     }
 
+    /// <summary>A dataset over mapped pixels: row 0 starts <paramref name="offset"/> bytes into <paramref name="mapped"/>,
+    /// whose owner checked that it holds <c>labels.Length × featureCount</c> bytes from there.</summary>
+    internal ByteImageDataset(SafeBuffer mapped, long offset, ReadOnlyMemory<byte> labels, int featureCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
+        if ((ulong)offset + (ulong)labels.Length * (ulong)featureCount > mapped.ByteLength)
+            throw new ArgumentException($"{labels.Length} images of {featureCount} pixels do not fit the mapping.", nameof(labels));
+        _mapped = mapped;
+        _mappedOffset = offset;
+        _labels = labels;
+        _featureCount = featureCount;
+    }
+
     /// <inheritdoc />
     public override int Count => _labels.Length;
 
@@ -57,13 +76,37 @@ public sealed class ByteImageDataset : Dataset
             throw new ArgumentOutOfRangeException(nameof(count), count,
                 $"Rows {start}…{(long)start + count - 1} are out of range for a dataset of {Count} rows.");
         }
+        if (_mapped != null)
+            return new ByteImageDataset(_mapped, _mappedOffset + (long)start * _featureCount, _labels.Slice(start, count), _featureCount);
         return new ByteImageDataset(_pixels.Slice(start * _featureCount, count * _featureCount), _labels.Slice(start, count), _featureCount);
     }
 
     /// <inheritdoc />
-    protected override void GatherCore(ReadOnlySpan<int> indices, Span<float> features, Span<int> labels)
+    /// <exception cref="ObjectDisposedException">The pixels are a mapped file that has been disposed.</exception>
+    protected override unsafe void GatherCore(ReadOnlySpan<int> indices, Span<float> features, Span<int> labels)
     {
-        ReadOnlySpan<byte> pixels = _pixels.Span;
+        if (_mapped is null)
+        {
+            fixed (byte* pixels = _pixels.Span) GatherRows(pixels, indices, features, labels);
+            return;
+        }
+        byte* view = null;
+        // Holds the mapping for the length of the gather (see IdxImageFile), and fails cleanly once it is disposed.
+        _mapped.AcquirePointer(ref view);
+        try
+        {
+            GatherRows(view + _mappedOffset, indices, features, labels);
+        }
+        finally
+        {
+            _mapped.ReleasePointer();
+        }
+    }
+
+    /// <summary>The gather itself, on row 0's address: rows are addressed with 64-bit offsets, so a mapping of more than
+    /// 2 GB is read like memory. Callers checked every index against <see cref="Count"/>.</summary>
+    private unsafe void GatherRows(byte* pixels, ReadOnlySpan<int> indices, Span<float> features, Span<int> labels)
+    {
         ReadOnlySpan<byte> sourceLabels = _labels.Span;
         ReadOnlySpan<float> table = s_scaled;
         int f = _featureCount;
@@ -73,13 +116,13 @@ public sealed class ByteImageDataset : Dataset
         const int Ahead = 4;
         if (prefetch)
         {
-            for (int i = 0; i < Math.Min(Ahead, indices.Length); i++) RowPrefetch.Row(pixels, indices[i] * f, f, readNext: true);
+            for (int i = 0; i < Math.Min(Ahead, indices.Length); i++) PrefetchRow(pixels + (long)indices[i] * f, f, readNext: true);
         }
         for (int i = 0; i < indices.Length; i++)
         {
             int row = indices[i];
-            if (prefetch && i + Ahead < indices.Length) RowPrefetch.Row(pixels, indices[i + Ahead] * f, f, readNext: true);
-            ReadOnlySpan<byte> source = pixels.Slice(row * f, f);
+            if (prefetch && i + Ahead < indices.Length) PrefetchRow(pixels + (long)indices[i + Ahead] * f, f, readNext: true);
+            var source = new ReadOnlySpan<byte>(pixels + (long)row * f, f);
             Span<float> destination = features.Slice(i * f, f);
             int j = Vector128.IsHardwareAccelerated ? ScaleVectorized(source, destination) : 0;
             for (; j < source.Length; j++) destination[j] = table[source[j]];
@@ -89,8 +132,48 @@ public sealed class ByteImageDataset : Dataset
 
     /// <inheritdoc />
     /// <remarks>Requests the rows' cache lines into the second-level cache, where they wait while the current batch
-    /// trains (the lesson's gather 11–16 → 8–9 µs a batch).</remarks>
-    public override void Prefetch(ReadOnlySpan<int> indices) => RowPrefetch.Rows(_pixels.Span, indices, _featureCount, Count);
+    /// trains (the lesson's gather 11–16 → 8–9 µs a batch). On a mapping, rows whose pages have not been read yet are
+    /// not brought in (a prefetch never faults a page in); the gather reads them.</remarks>
+    /// <exception cref="ObjectDisposedException">The pixels are a mapped file that has been disposed.</exception>
+    public override unsafe void Prefetch(ReadOnlySpan<int> indices)
+    {
+        if (!Sse.IsSupported) return;
+        if (_mapped is null)
+        {
+            fixed (byte* pixels = _pixels.Span) PrefetchRows(pixels, indices);
+            return;
+        }
+        byte* view = null;
+        _mapped.AcquirePointer(ref view);
+        try
+        {
+            PrefetchRows(view + _mappedOffset, indices);
+        }
+        finally
+        {
+            _mapped.ReleasePointer();
+        }
+    }
+
+    private unsafe void PrefetchRows(byte* pixels, ReadOnlySpan<int> indices)
+    {
+        int count = Count, f = _featureCount;
+        foreach (int row in indices)
+        {
+            if ((uint)row < (uint)count) PrefetchRow(pixels + (long)row * f, f, readNext: false);
+        }
+    }
+
+    /// <summary>Requests a row's cache lines: into the first-level cache when it is read next, else into the second-level
+    /// cache, where it can wait while other work runs without crowding the first.</summary>
+    private static unsafe void PrefetchRow(byte* row, int length, bool readNext)
+    {
+        for (byte* line = row, end = row + length; line < end; line += 64)
+        {
+            if (readNext) Sse.Prefetch0(line);
+            else Sse.Prefetch1(line);
+        }
+    }
 
     /// <summary>
     /// Converts whole blocks of pixels: widen to int32, convert to float32, divide by 255 — 64 at a time where the CPU

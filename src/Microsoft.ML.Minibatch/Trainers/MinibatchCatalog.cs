@@ -61,14 +61,21 @@ public static class MinibatchCatalog
     /// <param name="classCount">K, 1 to 256; <see langword="null"/> takes the largest label + 1. Give it when a file may
     /// lack the highest classes (a subset), so that its key type matches the model's.</param>
     /// <returns>The rows, in file order.</returns>
+    /// <remarks>
+    /// A raw images file is not read into memory: each cursor over the view maps it (read-only, so files beyond 2 GB
+    /// work) and unmaps it when the cursor is disposed, so nothing holds the file between passes or after a fit. A gzip
+    /// file cannot be mapped; it is read into memory once, as bytes, which limits it to 2 GB of pixels. The labels are
+    /// read now.
+    /// </remarks>
     /// <exception cref="InvalidDataException">A file is malformed or holds a label of <paramref name="classCount"/> or
     /// more; the message names it and the problem.</exception>
     public static IDataView LoadIdx(this DataOperationsCatalog catalog, string imagesPath, string labelsPath, int? classCount = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var images = IdxReader.ReadLabeledImages(imagesPath, labelsPath, classCount ?? MaxClassCount);
-        int k = classCount ?? (images.Count == 0 ? 1 : images.Labels.Max() + 1);
-        return new IdxDataView(images.Features, images.Labels, images.FeatureCount, k);
+        ArgumentException.ThrowIfNullOrEmpty(imagesPath);
+        byte[] labels = IdxReader.ReadLabels(labelsPath, classCount ?? MaxClassCount);
+        int k = classCount ?? (labels.Length == 0 ? 1 : labels.Max() + 1);
+        return IdxDataView.Open(imagesPath, labels, k, labelsPath);
     }
 
     /// <summary>IDX labels are bytes.</summary>

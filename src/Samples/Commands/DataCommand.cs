@@ -42,29 +42,35 @@ internal static class DataCommand
             : $"not the original MNIST: SHA-256 differs ({string.Join(", ", differing)}); used as given";
         log.WriteLine($"MNIST in {files.Directory} ({files.Source})");
 
-        LabeledImages full = IdxReader.ReadLabeledImages(files.TrainImages, files.TrainLabels, source.ClassCount);
-        LabeledImages test = IdxReader.ReadLabeledImages(files.TestImages, files.TestLabels, source.ClassCount);
+        // Mapped, not read: the statistics stream through the files a few rows at a time, whatever their size.
+        var (fullFile, fullLabels) = IdxReader.OpenLabeledImages(files.TrainImages, files.TrainLabels, source.ClassCount);
+        using var fullImages = fullFile;
+        var (testFile, testLabels) = IdxReader.OpenLabeledImages(files.TestImages, files.TestLabels, source.ClassCount);
+        using var testImages = testFile;
+        var full = fullImages.ToDataset(fullLabels);
         int validCount = IdxDataSource.ValidationCount(full.Count);
         int trainCount = full.Count - validCount;
         var splits = new (string Name, SplitStatistics Stats)[]
         {
-            ("train", SplitStatistics.Of(full, 0, trainCount)),
-            ("valid", SplitStatistics.Of(full, trainCount, validCount)),
-            ("test", SplitStatistics.Of(test, 0, test.Count)),
+            ("train", SplitStatistics.Of(full, 0, trainCount, source.ClassCount)),
+            ("valid", SplitStatistics.Of(full, trainCount, validCount, source.ClassCount)),
+            ("test", SplitStatistics.Of(testImages.ToDataset(testLabels), 0, testImages.Count, source.ClassCount)),
         };
 
         if (json)
         {
-            output.WriteLine(ToJson(splits, differing.Count == 0, full.Rows, full.Columns, source.ClassCount));
+            output.WriteLine(ToJson(splits, differing.Count == 0, fullImages.Rows, fullImages.Columns, source.ClassCount));
         }
         else
         {
             output.WriteLine($"IDX data in {files.Directory}: {identity}");
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{full.Rows}×{full.Columns} images, {source.ClassCount} classes"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{fullImages.Rows}×{fullImages.Columns} images, {source.ClassCount} classes"));
             output.WriteLine();
             output.WriteLine(FormatTable(splits));
-            output.WriteLine($"First training image (label {full.Labels[0]}):");
-            output.Write(Draw(full.GetFeatures(0), full.Rows, full.Columns));
+            output.WriteLine($"First training image (label {fullLabels[0]}):");
+            var first = new float[full.FeatureCount];
+            full.Gather([0], first, new int[1]);
+            output.Write(Draw(first, fullImages.Rows, fullImages.Columns));
         }
         return 0;
     }

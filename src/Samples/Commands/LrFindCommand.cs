@@ -41,7 +41,8 @@ internal static class LrFindCommand
         }
         else
         {
-            var (train, _, source, imageWidth) = TrainCommand.LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            using var split = TrainCommand.LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            var (train, _, source, imageWidth) = split;
             options.ImageWidth = imageWidth;
             result = ml.MulticlassClassification.Trainers.Minibatch(options).FindLearningRate(train, source.ClassNames, finder);
         }

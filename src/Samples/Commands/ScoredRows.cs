@@ -40,7 +40,10 @@ internal sealed record ScoredRows(IDataView Scored, string[] ClassNames, string 
         var idx = IdxDataSource.Open(data, network.ClassCount, message => Console.Error.WriteLine(message));
         var files = idx.Files;
         string images = split == "test" ? files.TestImages : files.TrainImages, labels = split == "test" ? files.TestLabels : files.TrainLabels;
-        IdxImages shape = IdxReader.ReadImages(images);
+        // Only the header is needed here (the rows are read through LoadIdx's cursors): open and close the mapping.
+        int count, imageRows, imageColumns;
+        using (IdxImageFile header = IdxReader.OpenImages(images)) (count, imageRows, imageColumns) = (header.Count, header.Rows, header.Columns);
+        var shape = (Count: count, Rows: imageRows, Columns: imageColumns, PixelsPerImage: imageRows * imageColumns);
         if (shape.PixelsPerImage != network.InputSize)
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                 $"{images} holds {shape.Rows}×{shape.Columns} images ({shape.PixelsPerImage} pixels) but the model {modelPath} reads {network.InputSize} features."));

@@ -142,6 +142,8 @@ internal static class TrainCommand
         bool csv = File.Exists(s.DataDirectory);
         ByteImageDataset? train = null, valid = null;
         IdxDataSource? source = null;
+        // The IDX image files stay mapped until the fit ends, and no longer.
+        IdxSplit? images = null;
         CsvTraining.Prepared? table = null;
         var ml = new MLContext(seed: (int)s.Seed);
         // Ctrl+C stops within one batch; nothing is saved then.
@@ -151,7 +153,9 @@ internal static class TrainCommand
         // the CSV file's rows after ML.NET's transforms.
         var options = TrainerOptions(s);
         // A live table and progress bar on a terminal; the plain lines when redirected or with --json.
-        options.Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile];
+        // Sampled after each epoch (and in between), because the kernel keeps no peak of anonymous memory.
+        using var memory = new AnonymousMemoryPeak();
+        options.Callbacks = [TrainingProgress.ShouldShow(output, s.Json) ? new TrainingProgress(AnsiConsole.Console) : new EpochPrinter(output), profile, memory];
         options.CancellationToken = cancel.Token;
         MinibatchTrainer trainer;
         if (csv)
@@ -164,13 +168,21 @@ internal static class TrainCommand
         {
             // Made before the images are read: the trainer compiles the engine's code on the other core meanwhile.
             trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
-            int imageWidth;
-            (train, valid, source, imageWidth) = LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            images = LoadSplit(s.DataDirectory, s.Split, s.ClassCount);
+            (train, valid, source, _) = images;
             if (options.Deskew)
             {
                 // Only the IDX header says how wide the images are.
-                options.ImageWidth = imageWidth;
-                trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+                options.ImageWidth = images.ImageWidth;
+                try
+                {
+                    trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
+                }
+                catch
+                {
+                    images.Dispose();
+                    throw;
+                }
             }
         }
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -193,6 +205,8 @@ internal static class TrainCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+            images?.Dispose();
+            memory.Sample();
         }
         // A model no better than the class frequencies is reported, not saved as if it were trained.
         if (transformer.TrainingWarnings.Count > 0)
@@ -231,6 +245,8 @@ internal static class TrainCommand
             };
             if (s.Split == "full") summary["test_accuracy"] = JsonNumber.Finite(last.ValidAccuracy);
             summary["peak_working_set_mb"] = PeakWorkingSetMegabytes();
+            memory.Sample();
+            summary["peak_anonymous_mb"] = memory.PeakMegabytes;
             output.WriteLine(JsonSerializer.Serialize(summary));
         }
         output.Flush();
@@ -269,31 +285,35 @@ internal static class TrainCommand
     /// validation sets over the raw pixel bytes, with K and the images' width: the last sixth of the training file held out (the seeds'
     /// 50,000/10,000 on MNIST), or the whole training file with t10k.
     /// </summary>
-    internal static (ByteImageDataset Train, ByteImageDataset Valid, IdxDataSource Source, int ImageWidth) LoadSplit(string? directory, string split, int? classCount = null)
+    /// <remarks>Raw image files are mapped, not read (a gzip file is read into memory); the caller disposes the split to
+    /// unmap them.</remarks>
+    internal static IdxSplit LoadSplit(string? directory, string split, int? classCount = null)
     {
         var source = IdxDataSource.Open(directory, classCount, message => Console.Error.WriteLine(message));
         var files = source.Files;
-        var (trainSet, width) = ReadImages(files.TrainImages, files.TrainLabels, source.ClassCount);
-        if (split == "seed")
+        var (trainFile, trainLabels) = IdxReader.OpenLabeledImages(files.TrainImages, files.TrainLabels, source.ClassCount);
+        try
         {
-            int validCount = IdxDataSource.ValidationCount(trainSet.Count);
-            return (trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount), source, width);
+            var trainSet = trainFile.ToDataset(trainLabels);
+            if (split == "seed")
+            {
+                int validCount = IdxDataSource.ValidationCount(trainSet.Count);
+                return new IdxSplit(trainSet.Slice(0, trainSet.Count - validCount), trainSet.Slice(trainSet.Count - validCount, validCount),
+                    source, trainFile.Columns, [trainFile]);
+            }
+            var (testFile, testLabels) = IdxReader.OpenLabeledImages(files.TestImages, files.TestLabels, source.ClassCount);
+            if (testFile.Rows != trainFile.Rows || testFile.Columns != trainFile.Columns)
+            {
+                testFile.Dispose();
+                throw new InvalidDataException($"{files.TestImages} holds images of {testFile.Rows} × {testFile.Columns} pixels, {files.TrainImages} of {trainFile.Rows} × {trainFile.Columns}.");
+            }
+            return new IdxSplit(trainSet, testFile.ToDataset(testLabels), source, trainFile.Columns, [trainFile, testFile]);
         }
-        var (testSet, testWidth) = ReadImages(files.TestImages, files.TestLabels, source.ClassCount);
-        if (testSet.FeatureCount != trainSet.FeatureCount || testWidth != width)
-            throw new InvalidDataException($"{files.TestImages} holds images of {testSet.FeatureCount / testWidth} × {testWidth} pixels, {files.TrainImages} of {trainSet.FeatureCount / width} × {width}.");
-        return (trainSet, testSet, source, width);
-    }
-
-    private static (ByteImageDataset Images, int Width) ReadImages(string imagesPath, string labelsPath, int classCount)
-    {
-        var labels = IdxReader.ReadLabels(labelsPath, classCount);
-        var images = IdxReader.ReadImages(imagesPath);
-        if (images.Count != labels.Length)
+        catch
         {
-            throw new InvalidDataException($"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels.");
+            trainFile.Dispose();
+            throw;
         }
-        return (new ByteImageDataset(images.Pixels, labels, images.PixelsPerImage), images.Columns);
     }
 
     private static double PeakWorkingSetMegabytes()

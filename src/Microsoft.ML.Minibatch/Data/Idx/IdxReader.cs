@@ -55,6 +55,68 @@ public static class IdxReader
     /// <exception cref="InvalidDataException">The data is not a well-formed IDX image file.</exception>
     public static IdxImages ReadImages(Stream stream, string name) => ReadImages(stream, name, null);
 
+    /// <summary>
+    /// Opens an IDX image file for reading by index without copying it: a raw file is memory-mapped (read-only, so files
+    /// larger than 2 GB work and its pages belong to the operating system's file cache, not to the process); a gzip file
+    /// cannot be mapped and is read into memory, which limits it to 2 GB of pixels.
+    /// </summary>
+    /// <param name="path">The file to open; also names it in error messages.</param>
+    /// <returns>The open file; dispose it to unmap the file and release its handle.</returns>
+    /// <exception cref="InvalidDataException">The file is not a well-formed IDX image file (its header is checked against
+    /// the file's length before anything is mapped).</exception>
+    public static IdxImageFile OpenImages(string path) => OpenImages(path, checkHeader: null);
+
+    /// <summary>
+    /// Reads a label file and opens its image file as <see cref="OpenImages(string)"/> does (mapped when raw), checking
+    /// they hold the same number of items before anything is mapped.
+    /// </summary>
+    /// <param name="imagesPath">The IDX image file (raw, or gzip: then read into memory).</param>
+    /// <param name="labelsPath">The IDX label file (raw or gzip).</param>
+    /// <param name="classCount">Number of classes, 1 to 256; labels must lie in 0..classCount-1.</param>
+    /// <returns>The open image file (dispose it to unmap it) and the labels.</returns>
+    /// <exception cref="InvalidDataException">Either file is malformed, or their counts differ.</exception>
+    public static (IdxImageFile Images, byte[] Labels) OpenLabeledImages(string imagesPath, string labelsPath, int classCount = DefaultClassCount)
+    {
+        byte[] labels = ReadLabels(labelsPath, classCount);
+        IdxImageFile images = OpenImages(imagesPath, dims =>
+        {
+            if (dims[0] != (uint)labels.Length)
+            {
+                throw Bad(imagesPath, $"holds {dims[0]} images but {labelsPath} holds {labels.Length} labels");
+            }
+        });
+        return (images, labels);
+    }
+
+    internal static IdxImageFile OpenImages(string path, Action<uint[]>? checkHeader)
+    {
+        FileStream stream = OpenFile(path);
+        try
+        {
+            Span<byte> sniff = stackalloc byte[2];
+            int sniffed = stream.ReadAtLeast(sniff, 2, throwOnEndOfStream: false);
+            stream.Position = 0;
+            if (sniffed == 2 && sniff[0] == 0x1f && sniff[1] == 0x8b)
+            {
+                IdxImages inMemory = ReadImages(stream, path, checkHeader);
+                stream.Dispose();
+                return new IdxImageFile(path, inMemory);
+            }
+            (uint[] dims, _) = Read(stream, path, rank: 3, checkHeader, headerOnly: true);
+            if (dims[0] > int.MaxValue || (ulong)dims[1] * dims[2] > int.MaxValue)
+            {
+                throw Bad(path, $"header claims {dims[0]} images of {dims[1]}×{dims[2]}: more than {int.MaxValue} images or pixels per image are not supported");
+            }
+            // The mapping takes over the stream's handle and closes it when disposed.
+            return IdxImageFile.Map(path, stream, (int)dims[0], (int)dims[1], (int)dims[2], headerLength: 16);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Reads an IDX label file (raw or gzip) and checks every label is below <paramref name="classCount"/>.</summary>
     /// <param name="path">The file to read; also names it in error messages.</param>
     /// <param name="classCount">Number of classes, 1 to 256; labels must lie in 0..classCount-1.</param>
@@ -76,7 +138,7 @@ public static class IdxReader
     public static byte[] ReadLabels(Stream stream, string name, int classCount = DefaultClassCount)
     {
         CheckClassCount(classCount);
-        (_, byte[] labels) = Read(stream, name, rank: 1, checkHeader: null);
+        (_, byte[] labels) = Read(stream, name, rank: 1, checkHeader: null, headerOnly: false);
         // One vectorised pass finds whether anything is out of range; the slow search for the
         // offending index only runs when something is.
         if (TensorPrimitives.Max<byte>(labels) >= classCount)
@@ -153,7 +215,7 @@ public static class IdxReader
 
     private static IdxImages ReadImages(Stream stream, string name, Action<uint[]>? checkHeader)
     {
-        (uint[] dims, byte[] pixels) = Read(stream, name, rank: 3, checkHeader);
+        (uint[] dims, byte[] pixels) = Read(stream, name, rank: 3, checkHeader, headerOnly: false);
         return new IdxImages((int)dims[0], (int)dims[1], (int)dims[2], pixels);
     }
 
@@ -165,7 +227,7 @@ public static class IdxReader
         }
     }
 
-    private static (uint[] Dims, byte[] Data) Read(Stream stream, string name, int rank, Action<uint[]>? checkHeader)
+    private static (uint[] Dims, byte[] Data) Read(Stream stream, string name, int rank, Action<uint[]>? checkHeader, bool headerOnly)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -183,7 +245,7 @@ public static class IdxReader
         bool gzip = sniffed == 2 && sniff[0] == 0x1f && sniff[1] == 0x8b;
         if (!gzip)
         {
-            return ReadBody(new PrefixedStream(sniff[..sniffed], stream), name, rank, length, null, null, gzip: false, checkHeader);
+            return ReadBody(new PrefixedStream(sniff[..sniffed], stream), name, rank, length, null, null, gzip: false, checkHeader, headerOnly);
         }
 
         uint? recordedSize = null;
@@ -201,11 +263,13 @@ public static class IdxReader
             inflateBound = compressed * MaxDeflateRatio;
         }
         using var inflater = new GZipStream(new PrefixedStream(sniff, stream), CompressionMode.Decompress, leaveOpen: true);
-        return ReadBody(inflater, name, rank, null, recordedSize, inflateBound, gzip: true, checkHeader);
+        // A gzip file is always read whole: only raw bytes on disk can be mapped.
+        return ReadBody(inflater, name, rank, null, recordedSize, inflateBound, gzip: true, checkHeader, headerOnly: false);
     }
 
     private static (uint[] Dims, byte[] Data) ReadBody(
-        Stream body, string name, int rank, long? rawLength, uint? recordedSize, long? inflateBound, bool gzip, Action<uint[]>? checkHeader)
+        Stream body, string name, int rank, long? rawLength, uint? recordedSize, long? inflateBound, bool gzip, Action<uint[]>? checkHeader,
+        bool headerOnly)
     {
         int expectedMagic = rank == 1 ? LabelFileMagic : ImageFileMagic;
         string kind = rank == 1 ? "label" : "image";
@@ -260,9 +324,17 @@ public static class IdxReader
         {
             throw Bad(name, $"{claim} ({claimed} bytes of {unit}) but so short a gzip file cannot decompress to that much");
         }
+        if (headerOnly)
+        {
+            // The caller maps the file: the exact length check above is all the evidence a mapping needs.
+            checkHeader?.Invoke(dims);
+            return (dims, []);
+        }
         if (claimed > (UInt128)Array.MaxLength)
         {
-            throw Bad(name, $"{claim}: {claimed} bytes of {unit} exceed what one array can hold ({Array.MaxLength} bytes)");
+            throw Bad(name, gzip
+                ? $"{claim}: {claimed} bytes of {unit} exceed what one array can hold ({Array.MaxLength} bytes), and a gzip file cannot be mapped: decompress it to map it"
+                : $"{claim}: {claimed} bytes of {unit} exceed what one array can hold ({Array.MaxLength} bytes); {nameof(IdxReader)}.{nameof(OpenImages)} maps such a file instead of reading it");
         }
         checkHeader?.Invoke(dims);
 
