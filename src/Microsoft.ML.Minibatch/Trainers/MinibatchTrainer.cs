@@ -308,14 +308,33 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
     }
 
     /// <summary>The checked options and rows both <c>Fit</c>s and both finders start from.</summary>
-    /// <remarks>MarkedNormalized: whether the feature column carries ML.NET's IsNormalized annotation; Buffers: what
-    /// holds rows read from an IDataView (a memory-mapped file among them), released when the fit is done.</remarks>
+    /// <remarks>MarkedNormalized: whether the feature column carries ML.NET's IsNormalized annotation; Owners: what
+    /// holds rows read from an IDataView (memory-mapped files among them), released when the fit is done.</remarks>
     private sealed record PreparedRows(Options Options, Dataset Train, Dataset? Valid, int Dimension, int Classes, LabelKeyValues KeyValues,
-        bool MarkedNormalized = false, IReadOnlyList<RowBuffer>? Buffers = null) : IDisposable
+        bool MarkedNormalized = false, IReadOnlyList<IDisposable>? Owners = null) : IDisposable
     {
         public void Dispose()
         {
-            foreach (var buffer in Buffers ?? []) buffer.Dispose();
+            foreach (var owner in Owners ?? []) owner.Dispose();
+        }
+    }
+
+    /// <summary>The labelled rows of <paramref name="data"/> as a dataset, and what holds them: an IDX file straight from
+    /// <c>LoadIdx</c> is gathered from its mapping as it is, with no copy; any other view is read once into a
+    /// <see cref="RowBuffer"/>.</summary>
+    private static (Dataset Rows, IDisposable? Owner) ReadRows(IDataView data, Options o, int dimension, int classes, string what,
+        long memoryLimit, string cacheDirectory)
+    {
+        if (data is IdxDataView idx) return (idx.OpenRows(out var mapping), mapping);
+        var buffer = MaterializedData.Read(data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, what, memoryLimit, cacheDirectory, o.CancellationToken);
+        try
+        {
+            return (buffer.ToDataset(), buffer);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
         }
     }
 
@@ -336,36 +355,27 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         var token = o.CancellationToken;
         token.ThrowIfCancellationRequested();
 
-        RowBuffer? valid = null;
-        if (o.ValidationSet != null)
-        {
-            var (_, vDimension, vClasses) = SchemaChecks.CheckTrainingSchema(o.ValidationSet.Schema, o.LabelColumnName, o.FeatureColumnName, nameof(o.ValidationSet));
-            if (vDimension != dimension)
-                throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vDimension,
-                    $"The validation set's feature column '{o.FeatureColumnName}' has {vDimension} slots, the training set's {dimension}.");
-            if (vClasses != classes)
-                throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vClasses,
-                    $"The validation set's label column '{o.LabelColumnName}' has {vClasses} key values, the training set's {classes}.");
-        }
         long limit = RowMemoryLimitOf(o);
         string cache = o.CacheDirectory ?? Path.GetTempPath();
-        var train = MaterializedData.Read(input, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "training data", limit, cache, token);
+        var owners = new List<IDisposable>();
         try
         {
-            if (train.Rows == 0)
+            var (train, trainOwner) = ReadRows(input, o, dimension, classes, "training data", limit, cache);
+            if (trainOwner != null) owners.Add(trainOwner);
+            if (train.Count == 0)
                 throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
+            Dataset? valid = null;
             if (o.ValidationSet != null)
             {
-                valid = MaterializedData.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, dimension, classes, "validation set", limit, cache, token);
-                if (valid.Rows == 0) throw EmptyValidationSet(nameof(o.ValidationSet));
+                (valid, var validOwner) = ReadRows(o.ValidationSet, o, dimension, classes, "validation set", limit, cache);
+                if (validOwner != null) owners.Add(validOwner);
+                if (valid.Count == 0) throw EmptyValidationSet(nameof(o.ValidationSet));
             }
-            return new PreparedRows(o, train.ToDataset(), valid?.ToDataset(), dimension, classes, keyValues,
-                IsMarkedNormalized(input.Schema[o.FeatureColumnName]), valid is null ? [train] : [train, valid]);
+            return new PreparedRows(o, train, valid, dimension, classes, keyValues, IsMarkedNormalized(input.Schema[o.FeatureColumnName]), owners);
         }
         catch
         {
-            train.Dispose();
-            valid?.Dispose();
+            foreach (var owner in owners) owner.Dispose();
             throw;
         }
     }

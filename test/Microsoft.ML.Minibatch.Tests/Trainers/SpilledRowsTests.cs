@@ -59,6 +59,34 @@ public sealed class SpilledRowsTests
     }
 
     [TestMethod]
+    public void ALoadIdxView_TrainsFromItsMappedFile_TheSameBitsAsCopiedRows()
+    {
+        var files = Mnist.EnsureFiles();
+        var ml = new MLContext(seed: 1);
+        var direct = ml.Data.LoadIdx(files.TestImages, files.TestLabels);
+        // The same rows behind a filter that removes nothing: the trainer cannot see the file and copies them.
+        var copied = ml.Data.FilterRowsByMissingValues(direct, "Features");
+        var options = new MinibatchTrainer.Options { HiddenLayers = [50], NumberOfEpochs = 2, Seed = 1, RowMemoryLimit = 0 };
+        string cache = Directory.CreateTempSubdirectory("minibatch-spill-").FullName;
+        options.CacheDirectory = cache;
+        int filesDuringFit = -1;
+        options.EpochCompleted = _ => filesDuringFit = Directory.GetFiles(cache).Length;
+        try
+        {
+            var fromMap = ml.MulticlassClassification.Trainers.Minibatch(options).Fit(direct);
+            Assert.AreEqual(0, filesDuringFit, "the IDX file is read where it is, not spilled");
+            var fromCopy = ml.MulticlassClassification.Trainers.Minibatch(options).Fit(copied);
+            Assert.AreEqual(1, filesDuringFit, "the filtered view's rows were copied to a file");
+            CollectionAssert.AreEqual(fromCopy.History.Select(e => e.TrainLoss).ToArray(), fromMap.History.Select(e => e.TrainLoss).ToArray());
+            TrainerTestData.AssertSameWeights(fromCopy, fromMap);
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void CancellationAndFailure_RemoveTheFile()
     {
         var (ml, train, valid) = Mnist10k();
