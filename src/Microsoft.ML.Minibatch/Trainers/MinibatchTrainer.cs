@@ -355,6 +355,16 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         var token = o.CancellationToken;
         token.ThrowIfCancellationRequested();
 
+        if (o.ValidationSet != null)
+        {
+            var (_, vDimension, vClasses) = SchemaChecks.CheckTrainingSchema(o.ValidationSet.Schema, o.LabelColumnName, o.FeatureColumnName, nameof(o.ValidationSet));
+            if (vDimension != dimension)
+                throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vDimension,
+                    $"The validation set's feature column '{o.FeatureColumnName}' has {vDimension} slots, the training set's {dimension}.");
+            if (vClasses != classes)
+                throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vClasses,
+                    $"The validation set's label column '{o.LabelColumnName}' has {vClasses} key values, the training set's {classes}.");
+        }
         long limit = RowMemoryLimitOf(o);
         string cache = o.CacheDirectory ?? Path.GetTempPath();
         var owners = new List<IDisposable>();
