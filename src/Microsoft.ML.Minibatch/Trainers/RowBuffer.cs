@@ -16,6 +16,7 @@ internal sealed class RowBuffer : IDisposable
     private readonly long _limitBytes;
     private readonly string _directory;
     private readonly string _what;
+    private readonly long? _expectedRows;
     private float[] _memory = [];
     private int[] _labels = new int[1024];
     private FileStream? _file;
@@ -32,19 +33,14 @@ internal sealed class RowBuffer : IDisposable
         _limitBytes = limitBytes;
         _directory = directory;
         _what = what;
-        ExpectedRows = expectedRows;
-        if (expectedRows is long n && RowBytes(n) > limitBytes) Spill();
-        else if (expectedRows is > 0) _memory = new float[checked((int)expectedRows.Value * dimension)];
+        _expectedRows = expectedRows;
+        // Beyond one array's reach the rows go to the file too, whatever the limit.
+        if (expectedRows is long n && (RowBytes(n) > limitBytes || n * dimension > Array.MaxLength)) Spill();
+        else if (expectedRows is > 0) _memory = new float[expectedRows.Value * dimension];
     }
-
-    /// <summary>The row count the data view announced, if any.</summary>
-    public long? ExpectedRows { get; }
 
     /// <summary>The rows added so far.</summary>
     public int Rows { get; private set; }
-
-    /// <summary>Whether the rows went to a file.</summary>
-    public bool IsSpilled => _file != null;
 
     /// <summary>Appends one row.</summary>
     /// <exception cref="IOException">Writing the file failed (a full disk, say); the message says what to do.</exception>
@@ -75,7 +71,7 @@ internal sealed class RowBuffer : IDisposable
     /// <summary>Moves the rows so far into a new file and writes every later row there.</summary>
     private void Spill()
     {
-        if (ExpectedRows is long n && new DriveInfo(Path.GetFullPath(_directory)).AvailableFreeSpace is var free && free < RowBytes(n))
+        if (_expectedRows is long n && new DriveInfo(Path.GetFullPath(_directory)).AvailableFreeSpace is var free && free < RowBytes(n))
             throw new IOException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"The {_what} needs {RowBytes(n) / 1e9:F2} GB on disk in {_directory} (more than Options.RowMemoryLimit allows in memory), which has {free / 1e9:F2} GB free. Set Options.CacheDirectory to a disk with room."));
         Directory.CreateDirectory(_directory);
