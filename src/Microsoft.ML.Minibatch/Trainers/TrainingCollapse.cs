@@ -61,17 +61,26 @@ internal static class TrainingCollapse
         return null;
     }
 
-    /// <summary>The cross-entropy of predicting each class with its frequency in <paramref name="train"/>: the entropy
-    /// of the labels.</summary>
+    /// <summary>The cross-entropy of predicting each class with its frequency in <paramref name="train"/> (the entropy of
+    /// its labels), counted on every row of a set up to 65,536 rows and on that many rows spread evenly over a larger
+    /// one, so that a set bigger than memory is not read again.</summary>
     private static double FrequencyLoss(Dataset train, CancellationToken token)
     {
+        const int chunk = 128, most = 65_536;
+        int n = Math.Min(most, train.Count);
         var counts = new Dictionary<int, int>();
-        RowScan.Run(train, token, (_, n, _, labels) =>
+        var indices = new int[chunk];
+        var labels = new int[chunk];
+        var features = new float[chunk * train.FeatureCount];
+        for (int start = 0; start < n; start += chunk)
         {
-            for (int i = 0; i < n; i++) counts[labels[i]] = counts.GetValueOrDefault(labels[i]) + 1;
-        });
-        double total = train.Count;
-        return -counts.Values.Sum(c => c / total * Math.Log(c / total));
+            token.ThrowIfCancellationRequested();
+            int m = Math.Min(chunk, n - start);
+            for (int i = 0; i < m; i++) indices[i] = (int)((long)(start + i) * train.Count / n);
+            train.Gather(indices.AsSpan(0, m), features.AsSpan(0, m * train.FeatureCount), labels.AsSpan(0, m));
+            for (int i = 0; i < m; i++) counts[labels[i]] = counts.GetValueOrDefault(labels[i]) + 1;
+        }
+        return -counts.Values.Sum(c => (double)c / n * Math.Log((double)c / n));
     }
 
     private static bool AllConstant(Dataset train, CancellationToken token)
