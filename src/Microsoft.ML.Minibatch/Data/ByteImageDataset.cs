@@ -116,12 +116,12 @@ public sealed class ByteImageDataset : Dataset
         const int Ahead = 4;
         if (prefetch)
         {
-            for (int i = 0; i < Math.Min(Ahead, indices.Length); i++) PrefetchRow(pixels + (long)indices[i] * f, f, readNext: true);
+            for (int i = 0; i < Math.Min(Ahead, indices.Length); i++) RowPrefetch.Row(pixels + (long)indices[i] * f, f, readNext: true);
         }
         for (int i = 0; i < indices.Length; i++)
         {
             int row = indices[i];
-            if (prefetch && i + Ahead < indices.Length) PrefetchRow(pixels + (long)indices[i + Ahead] * f, f, readNext: true);
+            if (prefetch && i + Ahead < indices.Length) RowPrefetch.Row(pixels + (long)indices[i + Ahead] * f, f, readNext: true);
             var source = new ReadOnlySpan<byte>(pixels + (long)row * f, f);
             Span<float> destination = features.Slice(i * f, f);
             int j = Vector128.IsHardwareAccelerated ? ScaleVectorized(source, destination) : 0;
@@ -140,38 +140,18 @@ public sealed class ByteImageDataset : Dataset
         if (!Sse.IsSupported) return;
         if (_mapped is null)
         {
-            fixed (byte* pixels = _pixels.Span) PrefetchRows(pixels, indices);
+            fixed (byte* pixels = _pixels.Span) RowPrefetch.Rows(pixels, _featureCount, indices, Count);
             return;
         }
         byte* view = null;
         _mapped.AcquirePointer(ref view);
         try
         {
-            PrefetchRows(view + _mappedOffset, indices);
+            RowPrefetch.Rows(view + _mappedOffset, _featureCount, indices, Count);
         }
         finally
         {
             _mapped.ReleasePointer();
-        }
-    }
-
-    private unsafe void PrefetchRows(byte* pixels, ReadOnlySpan<int> indices)
-    {
-        int count = Count, f = _featureCount;
-        foreach (int row in indices)
-        {
-            if ((uint)row < (uint)count) PrefetchRow(pixels + (long)row * f, f, readNext: false);
-        }
-    }
-
-    /// <summary>Requests a row's cache lines: into the first-level cache when it is read next, else into the second-level
-    /// cache, where it can wait while other work runs without crowding the first.</summary>
-    private static unsafe void PrefetchRow(byte* row, int length, bool readNext)
-    {
-        for (byte* line = row, end = row + length; line < end; line += 64)
-        {
-            if (readNext) Sse.Prefetch0(line);
-            else Sse.Prefetch1(line);
         }
     }
 

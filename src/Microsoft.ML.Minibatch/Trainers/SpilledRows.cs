@@ -48,9 +48,7 @@ internal sealed unsafe class SpilledRows : Dataset, IDisposable
 
     public override void Prefetch(ReadOnlySpan<int> indices)
     {
-        if (_disposed) return;
-        foreach (int row in indices)
-            if ((uint)row < (uint)Count) RowPrefetch.Row(Row(row), 0, _featureCount, readNext: false);
+        if (!_disposed) RowPrefetch.Rows((byte*)_rows, (long)_featureCount * sizeof(float), indices, Count);
     }
 
     public void Dispose()
