@@ -30,7 +30,7 @@ internal static class PredictCommand
             var ml = new MLContext(seed: 1);
             var rows = ScoredRows.Score(ml, parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(split)!, csv.Read(parse));
             int n = parse.GetValue(index);
-            long count = rows.Scored.GetRowCount() ?? CountRows(rows.Scored);
+            long count = RowCount.Of(rows.Scored);
             if (n >= count)
                 throw new ArgumentOutOfRangeException("--index", n, $"--index {n} is past the last row ({count - 1}) of {(rows.IsImage ? $"the {rows.SplitName} split" : rows.SplitName)}.");
             // ML.NET's SkipRows refuses a count of zero, so the first row needs no skip.
@@ -86,14 +86,6 @@ internal static class PredictCommand
             text.Append(i % 4 == 3 || i == columns.Count - 1 ? "\n" : "   ");
         }
         return text.ToString();
-    }
-
-    private static long CountRows(IDataView view)
-    {
-        long n = 0;
-        using var cursor = view.GetRowCursor([]);
-        while (cursor.MoveNext()) n++;
-        return n;
     }
 
     private static string Name(string[] names, uint key) => key >= 1 && key <= names.Length ? names[key - 1] : "?";

@@ -55,7 +55,7 @@ internal static class CsvTraining
             var split = ml.Data.TrainTestSplit(keys.Transform(raw), options.ValidFraction, seed: seed);
             (train, valid) = (split.TrainSet, split.TestSet);
             // The split draws each row's side at random: a few rows can leave either side empty.
-            long validRows = CountRows(valid), trainRows = source.Scan.RowCount - validRows;
+            long validRows = RowCount.Of(valid), trainRows = source.Scan.RowCount - validRows;
             if (validRows == 0 || trainRows == 0)
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                     $"{path}: --valid-fraction {options.ValidFraction} leaves {(validRows == 0 ? "no validation rows" : "no training rows")} of its {source.Scan.RowCount}; give a {(validRows == 0 ? "larger" : "smaller")} fraction, more rows, or --valid FILE."));
@@ -70,13 +70,5 @@ internal static class CsvTraining
         // Streamed from the file through the transforms: the trainer keeps the rows it reads (in memory, or in its
         // memory-mapped file beyond Options.RowMemoryLimit), so no second copy is made here.
         return new Prepared(keys, prepare, prepare.Transform(train), prepare.Transform(valid), raw.Schema, source);
-    }
-
-    private static long CountRows(IDataView rows)
-    {
-        long n = 0;
-        using var cursor = rows.GetRowCursor([]);
-        while (cursor.MoveNext()) n++;
-        return n;
     }
 }
