@@ -46,7 +46,7 @@ internal static class TrainingCollapse
     {
         int n = Math.Min(SampleRows, train.Count);
         if (n == 0) return null;
-        var spread = Enumerable.Range(0, n).Select(i => (int)((long)i * train.Count / n)).ToArray();
+        var spread = Enumerable.Range(0, n).Select(i => Spread(i, n, train.Count)).ToArray();
         var batch = train.GetBatch(spread);
         using var noGrad = Autograd.NoGrad();
         Tensor x = batch.Features;
@@ -76,12 +76,15 @@ internal static class TrainingCollapse
         {
             token.ThrowIfCancellationRequested();
             int m = Math.Min(chunk, n - start);
-            for (int i = 0; i < m; i++) indices[i] = (int)((long)(start + i) * train.Count / n);
+            for (int i = 0; i < m; i++) indices[i] = Spread(start + i, n, train.Count);
             train.Gather(indices.AsSpan(0, m), features.AsSpan(0, m * train.FeatureCount), labels.AsSpan(0, m));
             for (int i = 0; i < m; i++) counts[labels[i]] = counts.GetValueOrDefault(labels[i]) + 1;
         }
         return -counts.Values.Sum(c => (double)c / n * Math.Log((double)c / n));
     }
+
+    /// <summary>Row <paramref name="i"/> of <paramref name="n"/> spread evenly over <paramref name="count"/> rows.</summary>
+    private static int Spread(int i, int n, int count) => (int)((long)i * count / n);
 
     private static bool AllConstant(Dataset train, CancellationToken token)
     {
