@@ -326,7 +326,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         long memoryLimit, string cacheDirectory)
     {
         if (data is IdxDataView idx) return (idx.OpenRows(out var mapping), mapping);
-        var buffer = MaterializedData.Read(data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, what, memoryLimit, cacheDirectory, o.CancellationToken);
+        var buffer = RowBuffer.Read(data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, what, memoryLimit, cacheDirectory, o.CancellationToken);
         try
         {
             return (buffer.ToDataset(), buffer);
