@@ -48,7 +48,7 @@ internal static class EngineWarmUp
             var model = MinibatchNetwork.Create(Features, hidden, Classes, generator, o.DropoutRate);
             using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, 0.01,
                 o.Optimizer == OptimizerKind.Sgd ? o.Momentum : 0, o.WeightDecay));
-            var settings = new MinibatchFitLoop.Settings(Rows / 2, Rows, Epochs: 1, o.Sampler, DropLast: false, Patience: 0,
+            var settings = new MinibatchFitLoop.Settings(Rows / 2, Rows, Epochs: 1, o.Sampler, ShufflePool: null, DropLast: false, Patience: 0,
                 generator, o.LearningRateSchedule, new OneCyclePolicy(), EpochCompleted: null,
                 Callbacks: [], CancellationToken.None);
             MinibatchFitLoop.Run(step, data, data, settings);

@@ -14,15 +14,15 @@ namespace Microsoft.ML.Minibatch;
 /// </summary>
 internal static class MinibatchFitLoop
 {
-    public sealed record Settings(int BatchSize, int ValidationBatchSize, int Epochs, SamplerKind Sampler, bool DropLast,
+    /// <summary>How to train; ShufflePool, with the random sampler, is the pool of a <see cref="ShufflePoolSampler"/>
+    /// (streamed rows), or null for a <see cref="RandomSampler"/>.</summary>
+    public sealed record Settings(int BatchSize, int ValidationBatchSize, int Epochs, SamplerKind Sampler, int? ShufflePool, bool DropLast,
         int Patience, Generator Generator, LearningRateSchedule Schedule, OneCyclePolicy OneCycle, Action<EpochMetrics>? EpochCompleted,
         IReadOnlyList<FitCallback> Callbacks, CancellationToken Cancellation);
 
     public static IReadOnlyList<EpochMetrics> Run(TrainingStep step, Dataset trainSet, Dataset? valid, Settings s)
     {
-        Sampler sampler = s.Sampler == SamplerKind.Random
-            ? new RandomSampler(trainSet, generator: s.Generator)
-            : new SequentialSampler(trainSet);
+        var sampler = TrainingSampler(s.Sampler, s.ShufflePool, trainSet, s.Generator);
         // Fewer rows than one batch still train, on one short batch.
         bool dropLast = s.DropLast && trainSet.Count >= s.BatchSize;
         // Both loaders draw from the trainer's generator, as PyTorch's DataLoader iterators draw their base seed from the
@@ -43,6 +43,13 @@ internal static class MinibatchFitLoop
         step.Model.Eval();
         return history;
     }
+
+    /// <summary>The order of the training rows: sequential, or random — a permutation, or a shuffle pool's order for rows
+    /// that are streamed.</summary>
+    public static Sampler TrainingSampler(SamplerKind kind, int? shufflePool, Dataset train, Generator generator) =>
+        kind == SamplerKind.Sequential ? new SequentialSampler(train)
+        : shufflePool is int pool ? new ShufflePoolSampler(train.Count, pool, generator)
+        : new RandomSampler(train, generator: generator);
 
     private sealed class Report(Action<EpochMetrics>? onEpoch) : FitCallback
     {

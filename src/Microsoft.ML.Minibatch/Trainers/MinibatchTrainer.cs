@@ -76,6 +76,28 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         /// temporary directory.</summary>
         public string? CacheDirectory;
 
+        /// <summary>A file to keep the training rows in, as float32, between fits; <see langword="null"/> (the default) keeps
+        /// none. <c>Fit</c> writes the rows there (whatever <see cref="RowMemoryLimit"/> says) and trains through a memory
+        /// map of it; a later fit reads its data view once without writing and reuses the file when the rows are the same
+        /// (same count and width, same SHA-256 of their values and labels), else writes it anew. It is replaced only once
+        /// complete, so an interrupted fit leaves the old file or none. A file that is not such a cache, or is damaged, is
+        /// refused and left alone. Validation rows are not kept.</summary>
+        public string? CacheFile;
+
+        /// <summary>Whether to read the rows through the data view's cursor in every epoch instead of holding them in memory
+        /// or in a file: for sources too large for both. Memory then holds <see cref="ShufflePoolSize"/> rows and a batch;
+        /// one pass before training counts and checks the rows (<see cref="FeatureScaling.Auto"/> and
+        /// <see cref="Deskew"/> add passes of their own), then each epoch is one pass. With
+        /// <see cref="SamplerKind.Random"/> the rows come in a shuffle pool's order (ML.NET's <c>ShuffleRows</c>; see
+        /// <see cref="Data.ShufflePoolSampler"/>), not in the permutation of the rows held in memory, so the model differs
+        /// from the one the other paths train. The data view must give the same rows on every pass.</summary>
+        public bool Streaming;
+
+        /// <summary>With <see cref="Streaming"/> and <see cref="SamplerKind.Random"/>: the rows of the shuffle pool, at least
+        /// 1 (1 keeps the source's order). The default is ML.NET's <c>ShuffleRows</c> default, 1,000; a larger pool mixes
+        /// rows from further apart and holds more of them in memory.</summary>
+        public int ShufflePoolSize = 1000;
+
         /// <summary>The learning rate.</summary>
         public float LearningRate = 0.5f;
 
@@ -223,6 +245,12 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
             throw new ArgumentOutOfRangeException(nameof(o.RowMemoryLimit), o.RowMemoryLimit, "RowMemoryLimit must not be negative (0 always writes the rows to a file).");
         if (o.CacheDirectory is { Length: 0 })
             throw new ArgumentOutOfRangeException(nameof(o.CacheDirectory), o.CacheDirectory, "CacheDirectory must be a directory path or null.");
+        if (o.CacheFile is { Length: 0 })
+            throw new ArgumentOutOfRangeException(nameof(o.CacheFile), o.CacheFile, "CacheFile must be a file path or null.");
+        if (o.ShufflePoolSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(o.ShufflePoolSize), o.ShufflePoolSize, "ShufflePoolSize must be positive.");
+        if (o.Streaming && o.CacheFile != null)
+            throw new ArgumentOutOfRangeException(nameof(o.CacheFile), o.CacheFile, "Streaming reads the data view in every epoch and keeps no file: set Streaming or CacheFile, not both.");
         if (o.EarlyStoppingPatience < 0)
             throw new ArgumentOutOfRangeException(nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "EarlyStoppingPatience must not be negative.");
         if (o.EarlyStoppingPatience > 0 && o.ValidationSet is null)
@@ -309,24 +337,42 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
 
     /// <summary>The checked options and rows both <c>Fit</c>s and both finders start from.</summary>
     /// <remarks>MarkedNormalized: whether the feature column carries ML.NET's IsNormalized annotation; Owners: what
-    /// holds rows read from an IDataView (memory-mapped files among them), released when the fit is done.</remarks>
+    /// holds rows read from an IDataView (memory-mapped files among them), released when the fit is done; Streamed:
+    /// whether the rows are read through the data view's cursor in every epoch.</remarks>
     private sealed record PreparedRows(Options Options, Dataset Train, Dataset? Valid, int Dimension, int Classes, LabelKeyValues KeyValues,
-        bool MarkedNormalized = false, IReadOnlyList<IDisposable>? Owners = null) : IDisposable
+        bool MarkedNormalized = false, IReadOnlyList<IDisposable>? Owners = null, bool Streamed = false) : IDisposable
     {
+        /// <summary>The shuffle pool of the random sampler: for streamed rows only.</summary>
+        public int? ShufflePool => Streamed ? Options.ShufflePoolSize : null;
+
         public void Dispose()
         {
             foreach (var owner in Owners ?? []) owner.Dispose();
         }
     }
 
-    /// <summary>The labelled rows of <paramref name="data"/> as a dataset, and what holds them: an IDX file straight from
-    /// <c>LoadIdx</c> is gathered from its mapping as it is, with no copy; any other view is read once into a
-    /// <see cref="RowBuffer"/>.</summary>
+    /// <summary>The labelled rows of <paramref name="data"/> as a dataset, and what holds them: with
+    /// <see cref="Options.Streaming"/> the data view itself, read anew in every epoch; with <see cref="Options.CacheFile"/>
+    /// (training rows) the kept file; an IDX file straight from <c>LoadIdx</c> is gathered from its mapping as it is,
+    /// with no copy; any other view is read once into a <see cref="RowBuffer"/>.</summary>
     private static (Dataset Rows, IDisposable? Owner) ReadRows(IDataView data, Options o, int dimension, int classes, string what,
-        long memoryLimit, string cacheDirectory)
+        bool training, IChannel channel)
     {
+        if (o.Streaming)
+        {
+            // The pool, and a batch for the rows a dropped last batch leaves behind; validation reads in order and holds none.
+            int held = training && o.Sampler == SamplerKind.Random ? o.ShufflePoolSize + o.BatchSize : 0;
+            var streamed = new StreamedRows(data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, what, held, o.CancellationToken);
+            return (streamed, streamed);
+        }
+        if (training && o.CacheFile != null)
+        {
+            var kept = RowCacheFile.Open(o.CacheFile, data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, channel, o.CancellationToken);
+            return (kept, kept);
+        }
         if (data is IdxDataView idx) return (idx.OpenRows(out var mapping), mapping);
-        var buffer = RowBuffer.Read(data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, what, memoryLimit, cacheDirectory, o.CancellationToken);
+        var buffer = RowBuffer.Read(data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, what, RowMemoryLimitOf(o),
+            o.CacheDirectory ?? Path.GetTempPath(), o.CancellationToken);
         try
         {
             return (buffer.ToDataset(), buffer);
@@ -365,23 +411,23 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
                 throw new ArgumentOutOfRangeException(nameof(o.ValidationSet), vClasses,
                     $"The validation set's label column '{o.LabelColumnName}' has {vClasses} key values, the training set's {classes}.");
         }
-        long limit = RowMemoryLimitOf(o);
-        string cache = o.CacheDirectory ?? Path.GetTempPath();
         var owners = new List<IDisposable>();
         try
         {
-            var (train, trainOwner) = ReadRows(input, o, dimension, classes, "training data", limit, cache);
+            using var channel = _host.Start("Reading rows");
+            var (train, trainOwner) = ReadRows(input, o, dimension, classes, "training data", training: true, channel);
             if (trainOwner != null) owners.Add(trainOwner);
             if (train.Count == 0)
                 throw new InvalidOperationException("Training set has 0 instances with a label, aborting training.");
             Dataset? valid = null;
             if (o.ValidationSet != null)
             {
-                (valid, var validOwner) = ReadRows(o.ValidationSet, o, dimension, classes, "validation set", limit, cache);
+                (valid, var validOwner) = ReadRows(o.ValidationSet, o, dimension, classes, "validation set", training: false, channel);
                 if (validOwner != null) owners.Add(validOwner);
                 if (valid.Count == 0) throw EmptyValidationSet(nameof(o.ValidationSet));
             }
-            return new PreparedRows(o, train, valid, dimension, classes, keyValues, IsMarkedNormalized(input.Schema[o.FeatureColumnName]), owners);
+            return new PreparedRows(o, train, valid, dimension, classes, keyValues, IsMarkedNormalized(input.Schema[o.FeatureColumnName]), owners,
+                Streamed: o.Streaming);
         }
         catch
         {
@@ -523,7 +569,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         var model = InitialNetwork(o, rows, generator, scaling);
         using var step = o.Engine.CreateStep(model, new OptimizerSettings(o.Optimizer, settings.StartLearningRate,
             o.Optimizer == OptimizerKind.Sgd ? AsDouble(o.Momentum) : 0, AsDouble(o.WeightDecay)));
-        Sampler sampler = o.Sampler == SamplerKind.Random ? new RandomSampler(train, generator: generator) : new SequentialSampler(train);
+        var sampler = MinibatchFitLoop.TrainingSampler(o.Sampler, rows.ShufflePool, train, generator);
         bool dropLast = o.DropLast && train.Count >= o.BatchSize;
         var loader = new DataLoader(train, o.BatchSize, sampler: sampler, dropLast: dropLast, generator: generator);
         return LearningRateFinder.Run(step, loader, settings, o.CancellationToken);
@@ -550,7 +596,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         var userCallback = o.EpochCompleted;
         using var channel = _host.Start("Training");
         var settings = new MinibatchFitLoop.Settings(o.BatchSize, o.ValidationBatchSize ?? 2 * o.BatchSize, o.NumberOfEpochs.Value,
-            o.Sampler, o.DropLast, o.EarlyStoppingPatience, generator, o.LearningRateSchedule, OneCycle(o), m =>
+            o.Sampler, rows.ShufflePool, o.DropLast, o.EarlyStoppingPatience, generator, o.LearningRateSchedule, OneCycle(o), m =>
             {
                 channel.Info(MessageSensitivity.None, m.ToString());
                 userCallback?.Invoke(m);

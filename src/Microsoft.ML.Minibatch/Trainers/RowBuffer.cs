@@ -20,7 +20,7 @@ internal sealed class RowBuffer : IDisposable
     private readonly long? _expectedRows;
     private float[] _memory = [];
     private int[] _labels = new int[1024];
-    private FileStream? _file;
+    private RowFileWriter? _file;
     private SpilledRows? _spilled;
 
     /// <param name="dimension">Features per row.</param>
@@ -43,44 +43,17 @@ internal sealed class RowBuffer : IDisposable
     /// <summary>The rows added so far.</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Reads <paramref name="data"/>, whose columns have been checked to be a known-size Single vector and a
-    /// UInt32 key with <paramref name="classes"/> values, in one cursor pass, into a buffer the caller disposes. Rows whose key
-    /// label is 0 (missing) are skipped, as ML.NET trainers do.</summary>
+    /// <summary>Reads the labelled rows of <paramref name="data"/> (see <see cref="LabeledRowCursor"/>) in one cursor pass,
+    /// into a buffer the caller disposes.</summary>
     public static RowBuffer Read(IDataView data, string featureColumn, string labelColumn, int dimension, int classes,
         string what, long memoryLimit, string cacheDirectory, CancellationToken cancellation)
     {
-        var features = data.Schema[featureColumn];
-        var label = data.Schema[labelColumn];
         var buffer = new RowBuffer(dimension, data.GetRowCount(), memoryLimit, cacheDirectory, what);
         try
         {
-            var dst = new float[dimension];
-            using var cursor = data.GetRowCursor(new[] { features, label });
-            var getLabel = cursor.GetGetter<uint>(label);
-            var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-            uint key = 0;
-            VBuffer<float> vector = default;
-            long row = -1;
-            while (cursor.MoveNext())
-            {
-                row++;
-                if ((row & 1023) == 0) cancellation.ThrowIfCancellationRequested();
-                getLabel(ref key);
-                if (key == 0) continue;
-                if (key > classes)
-                    throw new ArgumentOutOfRangeException(labelColumn,
-                        $"Row {row} of the {what}: label key {key} is outside 1..{classes}.");
-                getFeatures(ref vector);
-                FeatureRow.CopyDense(vector, dst, featureColumn, row, what);
-                for (int j = 0; j < dst.Length; j++)
-                {
-                    if (!float.IsFinite(dst[j]))
-                        throw new ArgumentException(
-                            $"Row {row} of the {what}: feature column '{featureColumn}' holds {dst[j].ToString(System.Globalization.CultureInfo.InvariantCulture)} at slot {j}; features must be finite.",
-                            featureColumn);
-                }
-                buffer.Add(dst, (int)key - 1);
-            }
+            var row = new float[dimension];
+            using var cursor = new LabeledRowCursor(data, featureColumn, labelColumn, classes, what, cancellation);
+            while (cursor.MoveNext(row, out int label)) buffer.Add(row, label);
             return buffer;
         }
         catch
@@ -110,7 +83,7 @@ internal sealed class RowBuffer : IDisposable
             }
             catch (IOException e)
             {
-                throw new IOException($"Writing the {_what} to {_directory} failed after {Rows} rows: {e.Message} Set Options.CacheDirectory to a disk with room, or raise Options.RowMemoryLimit.", e);
+                throw CacheDisk.WriteFailed(_what, _directory, Rows, e, Fix);
             }
         }
         _labels[Rows++] = label;
@@ -119,14 +92,19 @@ internal sealed class RowBuffer : IDisposable
     /// <summary>Moves the rows so far into a new file and writes every later row there.</summary>
     private void Spill()
     {
-        if (_expectedRows is long n && new DriveInfo(Path.GetFullPath(_directory)).AvailableFreeSpace is var free && free < RowBytes(n))
-            throw new IOException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"The {_what} needs {RowBytes(n) / 1e9:F2} GB on disk in {_directory} (more than Options.RowMemoryLimit allows in memory), which has {free / 1e9:F2} GB free. Set Options.CacheDirectory to a disk with room."));
         Directory.CreateDirectory(_directory);
+        if (_expectedRows is long n) CacheDisk.RequireSpace(_directory, RowBytes(n), $"{_what} (more than Options.RowMemoryLimit allows in memory)", Fix);
         // DeleteOnClose: the file goes when the buffer is disposed, whatever ends the fit.
-        _file = new FileStream(Path.Combine(_directory, $"minibatch-rows-{Guid.NewGuid():N}.f32"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
-        _file.Write(MemoryMarshal.AsBytes(_memory.AsSpan(0, Rows * _dimension)));
+        _file = new RowFileWriter(new FileStream(Path.Combine(_directory, $"minibatch-rows-{Guid.NewGuid():N}.f32"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose));
+        try
+        {
+            _file.Write(MemoryMarshal.AsBytes(_memory.AsSpan(0, Rows * _dimension)));
+        }
+        catch (IOException e)
+        {
+            throw CacheDisk.WriteFailed(_what, _directory, 0, e, Fix);
+        }
         _memory = [];
     }
 
@@ -138,8 +116,15 @@ internal sealed class RowBuffer : IDisposable
             if (_memory.Length != Rows * _dimension) Array.Resize(ref _memory, Rows * _dimension);
             return new TensorDataset(Tensor.Wrap(_memory, Rows, _dimension), new IntTensor(_labels.AsSpan(0, Rows).ToArray()));
         }
-        _file.Flush();
-        return _spilled ??= new SpilledRows(_file, Rows, _dimension, _labels.AsSpan(0, Rows).ToArray());
+        try
+        {
+            _file.Flush();
+        }
+        catch (IOException e)
+        {
+            throw CacheDisk.WriteFailed(_what, _directory, Rows, e, Fix);
+        }
+        return _spilled ??= new SpilledRows(_file.File, 0, Rows, _dimension, _labels.AsSpan(0, Rows).ToArray(), ownsFile: false);
     }
 
     public void Dispose()
@@ -147,6 +132,8 @@ internal sealed class RowBuffer : IDisposable
         _spilled?.Dispose();
         _file?.Dispose();
     }
+
+    private const string Fix = "Set Options.CacheDirectory (--cache-dir) to a disk with room, or raise Options.RowMemoryLimit (--memory-limit).";
 
     private long RowBytes(long rows) => rows * _dimension * sizeof(float);
 }

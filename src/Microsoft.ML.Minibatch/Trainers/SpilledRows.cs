@@ -7,6 +7,7 @@ namespace Microsoft.ML.Minibatch;
 /// Rows of float32 features in a file, read through a read-only memory map (the operating system pages them in and
 /// out, so they need not fit in memory), with their labels in memory. Offsets are 64-bit: files past 2 GB work.
 /// </summary>
+/// <remarks>The file holds <c>count</c> rows of <c>featureCount</c> floats from <c>offset</c> on, row after row.</remarks>
 internal sealed unsafe class SpilledRows : Dataset, IDisposable
 {
     private readonly MemoryMappedFile _map;
@@ -16,13 +17,14 @@ internal sealed unsafe class SpilledRows : Dataset, IDisposable
     private readonly int _featureCount;
     private bool _disposed;
 
-    public SpilledRows(FileStream file, int count, int featureCount, int[] labels)
+    /// <summary>Maps <paramref name="file"/>, which disposing the rows closes when <paramref name="ownsFile"/>.</summary>
+    public SpilledRows(FileStream file, long offset, int count, int featureCount, int[] labels, bool ownsFile)
     {
-        _map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        _map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: !ownsFile);
         _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* start = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
-        _rows = (float*)(start + _view.PointerOffset);
+        _rows = (float*)(start + _view.PointerOffset + offset);
         _labels = labels;
         _featureCount = featureCount;
         Count = count;

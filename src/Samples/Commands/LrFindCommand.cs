@@ -34,7 +34,9 @@ internal static class LrFindCommand
         var ml = new MLContext(seed: (int)s.Seed);
         var options = TrainCommand.TrainerOptions(s);
         LearningRateFinderResult result;
-        if (File.Exists(s.DataDirectory))
+        bool csv = File.Exists(s.DataDirectory);
+        TrainCommand.CheckRowStorage(s, csv);
+        if (csv)
         {
             var trainer = ml.MulticlassClassification.Trainers.Minibatch(options);
             result = trainer.FindLearningRate(CsvTraining.Prepare(ml, s.DataDirectory, s.Csv, (int)s.Seed).Train, finder);

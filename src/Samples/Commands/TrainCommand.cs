@@ -52,6 +52,9 @@ internal static class TrainCommand
 
         /// <summary>The recipe options (one-cycle's parameters).</summary>
         public RecipeSettings Recipe { get; init; } = RecipeSettings.Default;
+
+        /// <summary>Where a CSV file's rows are held while training.</summary>
+        public RowStorageSettings Rows { get; init; } = RowStorageSettings.Default;
     }
 
     public static Command Create(TextWriter? output = null) =>
@@ -104,6 +107,7 @@ internal static class TrainCommand
             command.Options.Add(option);
         }
         var recipe = RecipeOptions.AddTo(command);
+        var rows = RowStorageOptions.AddTo(command);
         command.SetAction(parse =>
         {
             TryParseHidden(parse.GetValue(hidden), out var sizes);
@@ -113,7 +117,8 @@ internal static class TrainCommand
                 (ulong)parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(split)!, parse.GetValue(json),
                 parse.GetValue(profile)) { ModelPath = parse.GetValue(modelPath), InitPath = parse.GetValue(init),
                   Schedule = Enum.Parse<LearningRateSchedule>(parse.GetValue(lrSchedule)!, ignoreCase: true), Engine = parse.GetValue(engine)!,
-                  ClassCount = parse.GetValue(classes), Csv = csv.Read(parse), SaveAnyway = parse.GetValue(saveAnyway), Recipe = recipe.Read(parse) };
+                  ClassCount = parse.GetValue(classes), Csv = csv.Read(parse), SaveAnyway = parse.GetValue(saveAnyway), Recipe = recipe.Read(parse),
+                  Rows = rows.Read(parse) };
             return action(settings, parse);
         });
         return command;
@@ -140,6 +145,7 @@ internal static class TrainCommand
         if (s.Threads is int threads) ComputeOptions.MaxThreads = threads;
         // --data names a directory of IDX files, or a CSV/TSV file.
         bool csv = File.Exists(s.DataDirectory);
+        CheckRowStorage(s, csv);
         ByteImageDataset? train = null, valid = null;
         IdxDataSource? source = null;
         // The IDX image files stay mapped until the fit ends, and no longer.
@@ -270,7 +276,7 @@ internal static class TrainCommand
     }
 
     /// <summary>The trainer's options for these settings (no validation set, callbacks or token).</summary>
-    internal static MinibatchTrainer.Options TrainerOptions(Settings s) => s.Recipe.ApplyTo(new MinibatchTrainer.Options
+    internal static MinibatchTrainer.Options TrainerOptions(Settings s) => s.Rows.ApplyTo(s.Recipe.ApplyTo(new MinibatchTrainer.Options
     {
         HiddenLayers = s.Hidden, BatchSize = s.BatchSize, NumberOfEpochs = s.Epochs, LearningRate = (float)s.LearningRate,
         Momentum = (float)s.Momentum, WeightDecay = (float)s.WeightDecay, LearningRateSchedule = s.Schedule,
@@ -278,7 +284,14 @@ internal static class TrainCommand
         Sampler = s.Sampler == "random" ? SamplerKind.Random : SamplerKind.Sequential,
         Seed = (int)s.Seed, InitialWeightsPath = s.InitPath,
         Engine = s.Engine == "torchsharp" ? ToolPackage.CreateTorchSharpEngine(s.Threads) : ManagedEngine.Instance,
-    });
+    }));
+
+    /// <summary>Refuses the row-storage options on IDX data, whose images are read where they lie and never copied.</summary>
+    internal static void CheckRowStorage(Settings s, bool csv)
+    {
+        if (!csv && s.Rows.Given.Length > 0)
+            throw new ArgumentException($"{string.Join(", ", s.Rows.Given)} {(s.Rows.Given.Length == 1 ? "is" : "are")} for CSV data only; IDX images are trained from a memory map of their file, with no copy.");
+    }
 
     /// <summary>
     /// Ensures the IDX data set in <paramref name="directory"/> (fetching MNIST if absent) and returns the training and

@@ -1,0 +1,188 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Minibatch;
+
+/// <summary>
+/// The training rows kept in a file the user names (<see cref="MinibatchTrainer.Options.CacheFile"/>), trained on through
+/// a memory map and reused by later fits when it holds the same rows.
+/// </summary>
+/// <remarks>
+/// Layout, little-endian: a 64-byte header (the magic <c>MBROWS</c>, format 1, features per row, row count, classes, and
+/// the SHA-256 of the rows' float32 values in order followed by their int32 labels), the rows as float32, then the labels
+/// as int32. The hash is what lets a fit prove, in one read of its data view and without reading the file, that the file
+/// holds that view's rows.
+/// </remarks>
+internal static class RowCacheFile
+{
+    private const int HeaderBytes = 64;
+    private const int Format = 1;
+    private static ReadOnlySpan<byte> Magic => "MBROWS\0\0"u8;
+    private const string What = "training data";
+
+    /// <summary>The rows of <paramref name="data"/> from the file at <paramref name="path"/>: reused when it holds them,
+    /// written (or written anew) otherwise.</summary>
+    /// <exception cref="IOException">The file exists but is not a row cache, or is damaged; or writing it failed.</exception>
+    public static SpilledRows Open(string path, IDataView data, string featureColumn, string labelColumn, int dimension, int classes,
+        IChannel channel, CancellationToken cancellation)
+    {
+        path = Path.GetFullPath(path);
+        if (File.Exists(path))
+        {
+            var kept = Header.Read(path);
+            string? differs = kept.Dimension != dimension ? $"rows of {kept.Dimension} features, not {dimension}"
+                : kept.Classes != classes ? $"{kept.Classes} classes, not {classes}" : null;
+            if (differs == null)
+            {
+                var (rows, hash, labels) = Digest(data, featureColumn, labelColumn, dimension, classes, cancellation);
+                if (rows == kept.Rows && hash.AsSpan().SequenceEqual(kept.Hash))
+                {
+                    channel.Info(MessageSensitivity.None, $"Training from the rows kept in {path}.");
+                    return Map(path, kept, labels);
+                }
+                differs = rows != kept.Rows ? $"{kept.Rows} rows, not {rows}" : "rows with other values or labels";
+            }
+            channel.Info(MessageSensitivity.None, $"{path} holds {differs}: writing it anew.");
+        }
+        return Write(path, data, featureColumn, labelColumn, dimension, classes, cancellation);
+    }
+
+    /// <summary>One read of the data view: its labelled row count, the hash the header would hold, and the labels.</summary>
+    private static (long Rows, byte[] Hash, int[] Labels) Digest(IDataView data, string featureColumn, string labelColumn, int dimension,
+        int classes, CancellationToken cancellation)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var labels = new List<int>();
+        var row = new float[dimension];
+        using (var cursor = new LabeledRowCursor(data, featureColumn, labelColumn, classes, What, cancellation))
+        {
+            while (cursor.MoveNext(row, out int label))
+            {
+                hash.AppendData(MemoryMarshal.AsBytes(row.AsSpan()));
+                labels.Add(label);
+            }
+        }
+        var all = labels.ToArray();
+        hash.AppendData(MemoryMarshal.AsBytes(all.AsSpan()));
+        return (all.Length, hash.GetHashAndReset(), all);
+    }
+
+    /// <summary>Writes the rows to a new file beside <paramref name="path"/> and moves it there once complete, so that a
+    /// failed or cancelled write leaves the old file (or none) and nothing else.</summary>
+    private static SpilledRows Write(string path, IDataView data, string featureColumn, string labelColumn, int dimension, int classes,
+        CancellationToken cancellation)
+    {
+        string directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+        string fix = "Set Options.CacheFile (--cache-file) to a path on a disk with room.";
+        if (data.GetRowCount() is long expected)
+            CacheDisk.RequireSpace(directory, HeaderBytes + expected * (dimension + 1L) * sizeof(float), What, fix);
+        string partial = $"{path}.{Guid.NewGuid():N}.partial";
+        Header header;
+        int[] labels;
+        var list = new List<int>();
+        try
+        {
+            try
+            {
+                using var file = new RowFileWriter(new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0));
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var row = new float[dimension];
+                file.Write(new byte[HeaderBytes]);
+                using (var cursor = new LabeledRowCursor(data, featureColumn, labelColumn, classes, What, cancellation))
+                {
+                    while (cursor.MoveNext(row, out int label))
+                    {
+                        var bytes = MemoryMarshal.AsBytes(row.AsSpan());
+                        file.Write(bytes);
+                        hash.AppendData(bytes);
+                        list.Add(label);
+                    }
+                }
+                labels = list.ToArray();
+                var labelBytes = MemoryMarshal.AsBytes(labels.AsSpan());
+                file.Write(labelBytes);
+                hash.AppendData(labelBytes);
+                file.Flush();
+                header = new Header(dimension, labels.Length, classes, hash.GetHashAndReset());
+                file.File.Position = 0;
+                file.File.Write(header.ToBytes());
+                file.File.Flush(flushToDisk: true);
+            }
+            catch (IOException e)
+            {
+                throw CacheDisk.WriteFailed(What, partial, list.Count, e, fix);
+            }
+            File.Move(partial, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
+        return Map(path, header, labels);
+    }
+
+    private static SpilledRows Map(string path, Header header, int[] labels)
+    {
+        if (header.Rows > int.MaxValue)
+            throw new IOException($"{path} holds {header.Rows} rows, more than one fit can index ({int.MaxValue}).");
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            return new SpilledRows(file, HeaderBytes, (int)header.Rows, header.Dimension, labels, ownsFile: true);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private sealed record Header(int Dimension, long Rows, int Classes, byte[] Hash)
+    {
+        public byte[] ToBytes()
+        {
+            var bytes = new byte[HeaderBytes];
+            Magic.CopyTo(bytes);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), Format);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), Dimension);
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(16), Rows);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(24), Classes);
+            Hash.CopyTo(bytes.AsSpan(32));
+            return bytes;
+        }
+
+        /// <summary>The header of the file at <paramref name="path"/>, checked against the file's length.</summary>
+        /// <exception cref="IOException">The file is not a row cache of this format, or its length disagrees with its header.</exception>
+        public static Header Read(string path)
+        {
+            var bytes = new byte[HeaderBytes];
+            long length;
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+            {
+                length = file.Length;
+                file.ReadAtLeast(bytes, HeaderBytes, throwOnEndOfStream: false);
+            }
+            string refuse = $"Options.CacheFile names {path}, which";
+            string fix = "Delete it or name another file: it is left as it is.";
+            if (!bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+                throw new IOException($"{refuse} is not a row cache written by this trainer. {fix}");
+            int format = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
+            if (format != Format)
+                throw new IOException($"{refuse} is a row cache of format {format}; this version reads format {Format}. {fix}");
+            var header = new Header(BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)), BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16)),
+                BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(24)), bytes.AsSpan(32).ToArray());
+            long expected = header.Dimension > 0 && header.Rows >= 0 && header.Rows <= long.MaxValue / 4 / (header.Dimension + 1L)
+                ? HeaderBytes + header.Rows * (header.Dimension + 1L) * sizeof(float) : -1;
+            if (length != expected)
+                throw new IOException(string.Create(CultureInfo.InvariantCulture,
+                    $"{refuse} is damaged: its header promises {header.Rows} rows of {header.Dimension} features ({expected} bytes) but it holds {length} bytes. {fix}"));
+            return header;
+        }
+    }
+}

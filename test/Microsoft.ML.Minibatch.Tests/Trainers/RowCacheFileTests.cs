@@ -1,0 +1,130 @@
+using Microsoft.ML;
+
+namespace Microsoft.ML.Minibatch.Tests.Trainers;
+
+/// <summary>
+/// <c>Options.CacheFile</c>: the training rows kept in a named file, trained on through a memory map, reused while it
+/// holds the same rows and written anew when it does not; a file that is no such cache, or is damaged, is refused and
+/// left as it is; a write that fails or is cancelled leaves the old file or none, and nothing else.
+/// </summary>
+[TestClass]
+public sealed class RowCacheFileTests
+{
+    private static (MLContext Ml, IDataView First, IDataView Second, IDataView Valid) Mnist()
+    {
+        var files = Minibatch.Data.Mnist.EnsureFiles();
+        var ml = new MLContext(seed: 1);
+        var all = ml.Data.LoadIdx(files.TrainImages, files.TrainLabels);
+        return (ml, ml.Data.TakeRows(all, 6000), ml.Data.TakeRows(ml.Data.SkipRows(all, 6000), 6000),
+            ml.Data.TakeRows(ml.Data.SkipRows(all, 50000), 2000));
+    }
+
+    private static MinibatchTrainer.Options Lesson(IDataView valid, string? cacheFile = null) => new()
+    {
+        HiddenLayers = [50], NumberOfEpochs = 2, LearningRate = 0.5f, ValidationSet = valid, Seed = 1, CacheFile = cacheFile,
+    };
+
+    private static string NewDirectory() => Directory.CreateTempSubdirectory("minibatch-cache-").FullName;
+
+    [TestMethod]
+    public void AKeptFile_TrainsTheSameBits_IsReusedWithoutWriting_AndIsRewrittenForOtherRows()
+    {
+        var (ml, first, second, valid) = Mnist();
+        string directory = NewDirectory();
+        string path = Path.Combine(directory, "mnist-rows.cache");
+        try
+        {
+            var inMemory = ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid)).Fit(first);
+            var written = ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first);
+            TrainerTestData.AssertSameWeights(inMemory, written);
+            Assert.AreEqual(64 + 6000L * (784 + 1) * 4, new FileInfo(path).Length, "header, float32 rows, int32 labels");
+            CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(directory));
+
+            // Marked as old: a fit that wrote the file again would give it a new time.
+            var old = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            File.SetLastWriteTimeUtc(path, old);
+            var reused = ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first);
+            Assert.AreEqual(old, File.GetLastWriteTimeUtc(path), "the file was written again");
+            TrainerTestData.AssertSameWeights(inMemory, reused);
+
+            var otherRows = ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(second);
+            Assert.AreNotEqual(old, File.GetLastWriteTimeUtc(path), "the file still holds the first rows");
+            TrainerTestData.AssertSameWeights(ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid)).Fit(second), otherRows);
+            CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    [DataRow("damaged", DisplayName = "a cache cut short")]
+    [DataRow("not a row cache", DisplayName = "a CSV file named by mistake")]
+    public void AFileThatIsNoSuchCache_IsRefusedInOneLine_AndLeftAsItIs(string problem)
+    {
+        var (ml, first, _, valid) = Mnist();
+        string directory = NewDirectory();
+        string path = Path.Combine(directory, "rows.cache");
+        try
+        {
+            if (problem == "damaged")
+            {
+                ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first);
+                using var file = new FileStream(path, FileMode.Open);
+                file.SetLength(file.Length - 4 * 785);
+            }
+            else
+            {
+                File.WriteAllText(path, "label,f0,f1\n1,0.5,0.25\n");
+            }
+            byte[] before = File.ReadAllBytes(path);
+            var e = Assert.ThrowsExactly<IOException>(() => ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first));
+            StringAssert.Contains(e.Message, path);
+            StringAssert.Contains(e.Message, problem);
+            Assert.DoesNotContain("\n", e.Message);
+            CollectionAssert.AreEqual(before, File.ReadAllBytes(path));
+            CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void ACancelledWrite_LeavesTheOldFileOrNone()
+    {
+        var (ml, first, second, valid) = Mnist();
+        string directory = NewDirectory();
+        string path = Path.Combine(directory, "rows.cache");
+        try
+        {
+            void CancelHalfWay(IDataView rows)
+            {
+                using var cancel = new CancellationTokenSource();
+                // Cancelled while the rows are being written, at row 3,000 of 6,000 of the pass that writes.
+                var watched = new WatchedDataView(rows);
+                watched.OnRow = position =>
+                {
+                    if (position == 3000 && watched.Cursors == (File.Exists(path) ? 2 : 1)) cancel.Cancel();
+                };
+                var options = Lesson(valid, path);
+                options.CancellationToken = cancel.Token;
+                Assert.ThrowsExactly<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.Minibatch(options).Fit(watched));
+            }
+            CancelHalfWay(first);
+            Assert.IsEmpty(Directory.GetFiles(directory));
+
+            ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first);
+            byte[] kept = File.ReadAllBytes(path);
+            CancelHalfWay(second);
+            CollectionAssert.AreEqual(kept, File.ReadAllBytes(path));
+            CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
