@@ -25,10 +25,16 @@ if (args.Length > 0 && args[0] == "tabular-compare")
     return TabularCompare.Run(args[1..]);
 }
 
+// `-- bigger-than-memory [--rows N]` trains on a generated data view larger than memory (docs/data.md).
+if (args.Length > 0 && args[0] == "bigger-than-memory")
+{
+    return BiggerThanMemory.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "gemm-compare")
 {
     return GemmCompare.Run(args[1..]);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(GemmCompare).Assembly).Run(args);
 return 0;

@@ -94,9 +94,11 @@ internal sealed class RowBuffer : IDisposable
     {
         Directory.CreateDirectory(_directory);
         if (_expectedRows is long n) CacheDisk.RequireSpace(_directory, RowBytes(n), $"{_what} (more than Options.RowMemoryLimit allows in memory)", Fix);
-        // DeleteOnClose: the file goes when the buffer is disposed, whatever ends the fit.
-        _file = new RowFileWriter(new FileStream(Path.Combine(_directory, $"minibatch-rows-{Guid.NewGuid():N}.f32"), FileMode.CreateNew,
-            FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose));
+        // The file goes when the buffer is disposed, whatever ends the fit (DeleteOnClose). Where an open file can lose its
+        // name (not on Windows) it loses it at once, so that not even a killed process leaves it behind.
+        string path = Path.Combine(_directory, $"minibatch-rows-{Guid.NewGuid():N}.f32");
+        _file = new RowFileWriter(new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose));
+        if (!OperatingSystem.IsWindows()) File.Delete(path);
         try
         {
             _file.Write(MemoryMarshal.AsBytes(_memory.AsSpan(0, Rows * _dimension)));
