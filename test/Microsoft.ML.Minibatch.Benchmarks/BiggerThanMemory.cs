@@ -84,7 +84,9 @@ internal static class BiggerThanMemory
             HiddenLayers = [50], BatchSize = 64, LearningRate = 0.5f, NumberOfEpochs = epochs, Seed = 1,
             RowMemoryLimit = memoryLimit, CacheDirectory = directory, Callbacks = [begin, memory],
         };
-        var model = new MLContext(seed: 1).MulticlassClassification.Trainers.Minibatch(options).Fit(rows);
+        var ml = new MLContext(seed: 1);
+        TrainCommand.ShowRowReading(ml);
+        var model = ml.MulticlassClassification.Trainers.Minibatch(options).Fit(rows);
         memory.Sample();
         double trainSeconds = model.History.Sum(e => e.TrainSeconds);
         return new Result(begin.At.TotalSeconds, trainSeconds, (double)rows.GetRowCount()!.Value * epochs / trainSeconds, memory.PeakMegabytes ?? double.NaN, model.History[^1].TrainLoss);

@@ -372,7 +372,7 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
         }
         if (data is IdxDataView idx) return (idx.OpenRows(out var mapping), mapping);
         var buffer = RowBuffer.Read(data, o.FeatureColumnName, o.LabelColumnName, dimension, classes, what, RowMemoryLimitOf(o),
-            o.CacheDirectory ?? Path.GetTempPath(), o.CancellationToken);
+            o.CacheDirectory ?? Path.GetTempPath(), message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
         try
         {
             return (buffer.ToDataset(), buffer);

@@ -18,18 +18,22 @@ internal sealed class RowBuffer : IDisposable
     private readonly string _directory;
     private readonly string _what;
     private readonly long? _expectedRows;
+    private readonly Action<string>? _log;
     private float[] _memory = [];
     private int[] _labels = new int[1024];
     private RowFileWriter? _file;
     private SpilledRows? _spilled;
+    private WriteProgress? _progress;
 
     /// <param name="dimension">Features per row.</param>
     /// <param name="expectedRows">The row count when the data view knows it, for sizing and the disk-space check.</param>
     /// <param name="limitBytes">The most bytes the rows may take in memory.</param>
     /// <param name="directory">Where the file goes when they take more.</param>
     /// <param name="what">"training data" or "validation set", for messages.</param>
-    public RowBuffer(int dimension, long? expectedRows, long limitBytes, string directory, string what)
+    /// <param name="log">Where to say how the writing of a file goes, or null.</param>
+    public RowBuffer(int dimension, long? expectedRows, long limitBytes, string directory, string what, Action<string>? log = null)
     {
+        _log = log;
         _dimension = dimension;
         _limitBytes = limitBytes;
         _directory = directory;
@@ -46,14 +50,15 @@ internal sealed class RowBuffer : IDisposable
     /// <summary>Reads the labelled rows of <paramref name="data"/> (see <see cref="LabeledRowCursor"/>) in one cursor pass,
     /// into a buffer the caller disposes.</summary>
     public static RowBuffer Read(IDataView data, string featureColumn, string labelColumn, int dimension, int classes,
-        string what, long memoryLimit, string cacheDirectory, CancellationToken cancellation)
+        string what, long memoryLimit, string cacheDirectory, Action<string>? log, CancellationToken cancellation)
     {
-        var buffer = new RowBuffer(dimension, data.GetRowCount(), memoryLimit, cacheDirectory, what);
+        var buffer = new RowBuffer(dimension, data.GetRowCount(), memoryLimit, cacheDirectory, what, log);
         try
         {
             var row = new float[dimension];
             using var cursor = new LabeledRowCursor(data, featureColumn, labelColumn, classes, what, cancellation);
             while (cursor.MoveNext(row, out int label)) buffer.Add(row, label);
+            buffer._progress?.Done(buffer.Rows);
             return buffer;
         }
         catch
@@ -87,6 +92,7 @@ internal sealed class RowBuffer : IDisposable
             }
         }
         _labels[Rows++] = label;
+        _progress?.Written(Rows);
     }
 
     /// <summary>Moves the rows so far into a new file and writes every later row there.</summary>
@@ -108,6 +114,7 @@ internal sealed class RowBuffer : IDisposable
             throw CacheDisk.WriteFailed(_what, _directory, 0, e, Fix);
         }
         _memory = [];
+        _progress = new WriteProgress(_log, _what, _directory, _dimension * sizeof(float));
     }
 
     /// <summary>The rows as a dataset: over the memory, or over a map of the file.</summary>

@@ -48,7 +48,7 @@ internal static class RowCacheFile
             }
             channel.Info(MessageSensitivity.None, $"{path} holds {differs}: writing it anew.");
         }
-        return Write(path, data, featureColumn, labelColumn, dimension, classes, cancellation);
+        return Write(path, data, featureColumn, labelColumn, dimension, classes, message => channel.Info(MessageSensitivity.None, message), cancellation);
     }
 
     /// <summary>One read of the data view: its labelled row count, the hash the header would hold, and the labels.</summary>
@@ -74,7 +74,7 @@ internal static class RowCacheFile
     /// <summary>Writes the rows to a new file beside <paramref name="path"/> and moves it there once complete, so that a
     /// failed or cancelled write leaves the old file (or none) and nothing else.</summary>
     private static SpilledRows Write(string path, IDataView data, string featureColumn, string labelColumn, int dimension, int classes,
-        CancellationToken cancellation)
+        Action<string> log, CancellationToken cancellation)
     {
         string directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
@@ -92,6 +92,7 @@ internal static class RowCacheFile
                 using var file = new RowFileWriter(new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0));
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var row = new float[dimension];
+                var progress = new WriteProgress(log, What, path, dimension * sizeof(float));
                 file.Write(new byte[HeaderBytes]);
                 using (var cursor = new LabeledRowCursor(data, featureColumn, labelColumn, classes, What, cancellation))
                 {
@@ -101,8 +102,10 @@ internal static class RowCacheFile
                         file.Write(bytes);
                         hash.AppendData(bytes);
                         list.Add(label);
+                        progress.Written(list.Count);
                     }
                 }
+                progress.Done(list.Count);
                 labels = list.ToArray();
                 var labelBytes = MemoryMarshal.AsBytes(labels.AsSpan());
                 file.Write(labelBytes);

@@ -32,6 +32,7 @@ internal static class LrFindCommand
         finder.Validate(); // --end-lr above --start-lr
         if (s.Threads is int threads) ComputeOptions.MaxThreads = threads;
         var ml = new MLContext(seed: (int)s.Seed);
+        TrainCommand.ShowRowReading(ml);
         var options = TrainCommand.TrainerOptions(s);
         LearningRateFinderResult result;
         bool csv = File.Exists(s.DataDirectory);

@@ -152,6 +152,7 @@ internal static class TrainCommand
         IdxSplit? images = null;
         CsvTraining.Prepared? table = null;
         var ml = new MLContext(seed: (int)s.Seed);
+        ShowRowReading(ml);
         // Ctrl+C stops within one batch; nothing is saved then.
         using var cancel = new CancellationTokenSource();
         var profile = new PhaseRecorder();
@@ -285,6 +286,13 @@ internal static class TrainCommand
         Seed = (int)s.Seed, InitialWeightsPath = s.InitPath,
         Engine = s.Engine == "torchsharp" ? ToolPackage.CreateTorchSharpEngine(s.Threads) : ManagedEngine.Instance,
     }));
+
+    /// <summary>Shows on stderr what the trainer says while it reads a CSV file's rows (a kept cache file reused or
+    /// written anew, the progress of writing many gigabytes); stdout stays the epochs and the JSON line.</summary>
+    internal static void ShowRowReading(MLContext ml) => ml.Log += (_, e) =>
+    {
+        if (e.Kind == Runtime.ChannelMessageKind.Info && e.Source.EndsWith("; Reading rows", StringComparison.Ordinal)) Console.Error.WriteLine(e.RawMessage);
+    };
 
     /// <summary>Refuses the row-storage options on IDX data, whose images are read where they lie and never copied.</summary>
     internal static void CheckRowStorage(Settings s, bool csv)

@@ -121,3 +121,21 @@ public sealed class SpilledRowsTests
         }
     }
 }
+
+/// <summary>Writing rows to a file says how it goes, every so often, in words a user reads in <c>MLContext.Log</c>.</summary>
+[TestClass]
+public sealed class WriteProgressTests
+{
+    [TestMethod]
+    public void EveryIntervalAndAtTheEnd_ItSaysHowManyRowsAreWrittenAndWhere()
+    {
+        var lines = new List<string>();
+        var progress = new WriteProgress(lines.Add, "training data", "/data/cache", 784 * 4, TimeSpan.Zero);
+        for (int rows = 1; rows <= 200_000; rows++) progress.Written(rows);
+        progress.Done(200_000);
+        // Looked at once in 65,536 rows: 65,536, 131,072 and 196,608, then the end.
+        Assert.HasCount(4, lines, string.Join("\n", lines));
+        Assert.AreEqual("The training data: 65,536 rows (0.2 GB) written to /data/cache.", lines[0]);
+        StringAssert.Matches(lines[3], new System.Text.RegularExpressions.Regex(@"^The training data: 200,000 rows \(0\.6 GB\) written to /data/cache in \d+ s\.$"));
+    }
+}
