@@ -19,10 +19,12 @@ public sealed class RowCacheFileTests
             ml.Data.TakeRows(ml.Data.SkipRows(all, 50000), 2000));
     }
 
-    private static MinibatchTrainer.Options Lesson(IDataView valid, string? cacheFile = null) => new()
+    private static MinibatchTrainer.Options Lesson(IDataView valid, string? cacheFile = null)
     {
-        HiddenLayers = [50], NumberOfEpochs = 2, LearningRate = 0.5f, ValidationSet = valid, Seed = 1, CacheFile = cacheFile,
-    };
+        var options = TrainerTestData.Lesson(valid);
+        options.CacheFile = cacheFile;
+        return options;
+    }
 
     private static string NewDirectory() => Directory.CreateTempSubdirectory("minibatch-cache-").FullName;
 

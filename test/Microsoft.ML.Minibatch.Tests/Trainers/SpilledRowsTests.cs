@@ -10,22 +10,9 @@ namespace Microsoft.ML.Minibatch.Tests.Trainers;
 [TestClass]
 public sealed class SpilledRowsTests
 {
-    private static (MLContext Ml, IDataView Train, IDataView Valid) Mnist10k()
-    {
-        var files = Mnist.EnsureFiles();
-        var ml = new MLContext(seed: 1);
-        var all = ml.Data.LoadIdx(files.TrainImages, files.TrainLabels);
-        return (ml, ml.Data.TakeRows(all, 8000), ml.Data.TakeRows(ml.Data.SkipRows(all, 50000), 2000));
-    }
-
-    private static MinibatchTrainer.Options Lesson(IDataView valid) => new()
-    {
-        HiddenLayers = [50], BatchSize = 64, NumberOfEpochs = 2, LearningRate = 0.5f, ValidationSet = valid, Seed = 1,
-    };
-
     /// <summary>The files in <paramref name="directory"/> this process has mapped: the rows' files lose their names as
     /// soon as they are opened, so only the process's mappings show them.</summary>
-    internal static int MappedFilesIn(string directory) =>
+    private static int MappedFilesIn(string directory) =>
         File.ReadLines("/proc/self/maps").Select(line => line.IndexOf(directory + "/", StringComparison.Ordinal) is int at and >= 0 ? line[at..] : null)
             .OfType<string>().Distinct().Count();
 
@@ -34,7 +21,7 @@ public sealed class SpilledRowsTests
     [DataRow(1_000_000L, true, DisplayName = "row count unknown: in memory until 1 MB, then the file")]
     public void TheLessonFromAMappedFile_TrainsTheSameBitsAsInMemory_AndLeavesNoFile(long limit, bool hideRowCount)
     {
-        var (ml, train, valid) = Mnist10k();
+        var (ml, train, valid) = TrainerTestData.MnistRows(8000);
         if (hideRowCount)
         {
             // A filter that removes nothing but leaves the count unknown until the rows are read.
@@ -45,8 +32,8 @@ public sealed class SpilledRowsTests
         string cache = Directory.CreateTempSubdirectory("minibatch-spill-").FullName;
         try
         {
-            var inMemory = ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid)).Fit(train);
-            var options = Lesson(valid);
+            var inMemory = ml.MulticlassClassification.Trainers.Minibatch(TrainerTestData.Lesson(valid)).Fit(train);
+            var options = TrainerTestData.Lesson(valid);
             options.RowMemoryLimit = limit;
             options.CacheDirectory = cache;
             int filesDuringFit = 0;
@@ -95,12 +82,12 @@ public sealed class SpilledRowsTests
     [TestMethod]
     public void CancellationAndFailure_RemoveTheFile()
     {
-        var (ml, train, valid) = Mnist10k();
+        var (ml, train, valid) = TrainerTestData.MnistRows(8000);
         string cache = Directory.CreateTempSubdirectory("minibatch-spill-").FullName;
         try
         {
             using var cancel = new CancellationTokenSource();
-            var options = Lesson(valid);
+            var options = TrainerTestData.Lesson(valid);
             options.RowMemoryLimit = 0;
             options.CacheDirectory = cache;
             options.CancellationToken = cancel.Token;
@@ -108,7 +95,7 @@ public sealed class SpilledRowsTests
             Assert.ThrowsExactly<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.Minibatch(options).Fit(train));
             Assert.IsEmpty(Directory.GetFiles(cache));
 
-            var diverging = Lesson(valid);
+            var diverging = TrainerTestData.Lesson(valid);
             diverging.RowMemoryLimit = 0;
             diverging.CacheDirectory = cache;
             diverging.LearningRate = 1e6f;

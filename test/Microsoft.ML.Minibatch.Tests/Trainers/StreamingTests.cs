@@ -6,35 +6,21 @@ namespace Microsoft.ML.Minibatch.Tests.Trainers;
 /// <summary>
 /// <c>Options.Streaming</c>: the rows are read through the data view's cursor in every epoch and never held. On real
 /// MNIST: in the source's order, the same bits as rows held in memory; in a shuffle pool's order, one pass per epoch and
-/// a model as good as the permutation's.
+/// a model as good as the permutation's. 7,990 training rows: the last batch of 64 is short.
 /// </summary>
 [TestClass]
 public sealed class StreamingTests
 {
-    private static (MLContext Ml, IDataView Train, IDataView Valid) Mnist10k()
-    {
-        var files = Mnist.EnsureFiles();
-        var ml = new MLContext(seed: 1);
-        var all = ml.Data.LoadIdx(files.TrainImages, files.TrainLabels);
-        // 7,990 rows: the last batch of 64 is short.
-        return (ml, ml.Data.TakeRows(all, 7990), ml.Data.TakeRows(ml.Data.SkipRows(all, 50000), 2000));
-    }
-
-    private static MinibatchTrainer.Options Lesson(IDataView valid, int epochs = 2) => new()
-    {
-        HiddenLayers = [50], BatchSize = 64, NumberOfEpochs = epochs, LearningRate = 0.5f, ValidationSet = valid, Seed = 1,
-    };
-
     [TestMethod]
     [DataRow(SamplerKind.Sequential, 1000, DisplayName = "sequential sampler")]
     [DataRow(SamplerKind.Random, 1, DisplayName = "random sampler with a pool of one row")]
     public void InTheSourcesOrder_StreamingTrainsTheSameBitsAsRowsInMemory(SamplerKind sampler, int pool)
     {
-        var (ml, train, valid) = Mnist10k();
-        var held = Lesson(valid);
+        var (ml, train, valid) = TrainerTestData.MnistRows(7990);
+        var held = TrainerTestData.Lesson(valid);
         held.Sampler = SamplerKind.Sequential;
         var inMemory = ml.MulticlassClassification.Trainers.Minibatch(held).Fit(train);
-        var options = Lesson(valid);
+        var options = TrainerTestData.Lesson(valid);
         options.Sampler = sampler;
         options.Streaming = true;
         options.ShufflePoolSize = pool;
@@ -47,11 +33,11 @@ public sealed class StreamingTests
     [TestMethod]
     public void InAShufflePoolsOrder_EachEpochIsOnePass_AndTheModelIsAsGoodAsThePermutations()
     {
-        var (ml, train, valid) = Mnist10k();
+        var (ml, train, valid) = TrainerTestData.MnistRows(7990);
         int TrainPasses(int epochs, out double accuracy)
         {
             var watched = new WatchedDataView(train);
-            var options = Lesson(valid, epochs);
+            var options = TrainerTestData.Lesson(valid, epochs);
             options.Streaming = true;
             options.ShufflePoolSize = 500;
             // The rows of the dropped short batch stay behind in the pool's slots at the end of each epoch.
@@ -64,7 +50,7 @@ public sealed class StreamingTests
         int three = TrainPasses(3, out double streamedAccuracy);
         Assert.AreEqual(2, three - one, $"cursors opened: {one} for one epoch, {three} for three");
 
-        var inMemory = Lesson(valid, 3);
+        var inMemory = TrainerTestData.Lesson(valid, 3);
         inMemory.DropLast = true;
         var permuted = ml.MulticlassClassification.Trainers.Minibatch(inMemory).Fit(train).History[^1].ValidAccuracy;
         Assert.IsGreaterThan(0.9, streamedAccuracy);

@@ -68,6 +68,23 @@ internal static class TrainerTestData
         Sampler = SamplerKind.Sequential,
     };
 
+    /// <summary>Real MNIST through <c>LoadIdx</c>: the first <paramref name="trainRows"/> training images, and 2,000 of
+    /// the last 10,000 for validation.</summary>
+    public static (MLContext Ml, IDataView Train, IDataView Valid) MnistRows(int trainRows)
+    {
+        var files = Minibatch.Data.Mnist.EnsureFiles();
+        var ml = new MLContext(seed: 1);
+        var all = ml.Data.LoadIdx(files.TrainImages, files.TrainLabels);
+        return (ml, ml.Data.TakeRows(all, trainRows), ml.Data.TakeRows(ml.Data.SkipRows(all, 50000), 2000));
+    }
+
+    /// <summary>The lesson's network and rate (784-50-10, batch 64, lr 0.5, seed 1) for a few epochs, validated on
+    /// <paramref name="valid"/>.</summary>
+    public static MinibatchTrainer.Options Lesson(IDataView valid, int epochs = 2) => new()
+    {
+        HiddenLayers = [50], BatchSize = 64, NumberOfEpochs = epochs, LearningRate = 0.5f, ValidationSet = valid, Seed = 1,
+    };
+
     public static float[][] Weights(MinibatchTransformer model)
         => model.Model.Parameters().Select(p => p.AsSpan().ToArray()).ToArray();
 
