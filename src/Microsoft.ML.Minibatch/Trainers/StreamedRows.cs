@@ -63,9 +63,6 @@ internal sealed class StreamedRows : Dataset, IDisposable
 
     public override int FeatureCount => _featureCount;
 
-    /// <summary>Cursor passes started after the counting pass.</summary>
-    internal int Passes { get; private set; }
-
     private LabeledRowCursor Open() => new(_data, _featureColumn, _labelColumn, _classes, _what, _cancellation);
 
     protected override void GatherCore(ReadOnlySpan<int> indices, Span<float> features, Span<int> labels)
@@ -116,7 +113,6 @@ internal sealed class StreamedRows : Dataset, IDisposable
         _nextRow = 0;
         foreach (int slot in _slotOfRow.Values) _freeSlots.Push(slot);
         _slotOfRow.Clear();
-        Passes++;
     }
 
     public void Dispose()

@@ -48,7 +48,7 @@ internal sealed class RowStorageOptions
         };
         if (double.IsNaN(scale) || !double.TryParse(t[..unitStart].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return false;
         double total = Math.Round(value * scale);
-        if (!(total >= 0 && total <= long.MaxValue)) return false;
+        if (!(total >= 0 && total < 9e18)) return false; // 9 EB: below long.MaxValue, whose double rounds past it
         bytes = (long)total;
         return true;
     }
