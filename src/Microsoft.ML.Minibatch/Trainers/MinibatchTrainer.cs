@@ -78,9 +78,9 @@ public sealed class MinibatchTrainer : IEstimator<MinibatchTransformer>
 
         /// <summary>A file to keep the training rows in, as float32, between fits; <see langword="null"/> (the default) keeps
         /// none. <c>Fit</c> writes the rows there (whatever <see cref="RowMemoryLimit"/> says) and trains through a memory
-        /// map of it; a later fit reads its data view once without writing and reuses the file when the rows are the same
-        /// (same count and width, same SHA-256 of their values and labels), else writes it anew. It is replaced only once
-        /// complete, so an interrupted fit leaves the old file or none. A file that is not such a cache, or is damaged, is
+        /// map of it; a later fit reads its data view once, without writing, compares every row and label with the file's,
+        /// and reuses the file when they are the same rows, else writes it anew. It is replaced only once complete, so an
+        /// interrupted fit leaves the old file or none. A file that is not such a cache, or is damaged (cut short), is
         /// refused and left alone. Validation rows are not kept.</summary>
         public string? CacheFile;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 
@@ -12,10 +11,10 @@ namespace Microsoft.ML.Minibatch;
 /// a memory map and reused by later fits when it holds the same rows.
 /// </summary>
 /// <remarks>
-/// Layout, little-endian: a 64-byte header (the magic <c>MBROWS</c>, format 1, features per row, row count, classes, and
-/// the SHA-256 of the rows' float32 values in order followed by their int32 labels), the rows as float32, then the labels
-/// as int32. The hash is what lets a fit prove, in one read of its data view and without reading the file, that the file
-/// holds that view's rows.
+/// Layout, little-endian: a 64-byte header (the magic <c>MBROWS</c>, format 1, features per row, row count, classes; the
+/// rest zero), the rows as float32, then the labels as int32. A later fit reuses the file only after comparing every
+/// row and label of its data view with the file's, in one pass over both: what it trains on is then provably its data,
+/// whatever happened to the file since it was written.
 /// </remarks>
 internal static class RowCacheFile
 {
@@ -38,37 +37,49 @@ internal static class RowCacheFile
                 : kept.Classes != classes ? $"{kept.Classes} classes, not {classes}" : null;
             if (differs == null)
             {
-                var (rows, hash, labels) = Digest(data, featureColumn, labelColumn, dimension, classes, cancellation);
-                if (rows == kept.Rows && hash.AsSpan().SequenceEqual(kept.Hash))
+                var rows = Map(path, kept, ReadLabels(path, kept));
+                differs = FirstDifference(rows, data, featureColumn, labelColumn, classes, cancellation);
+                if (differs == null)
                 {
-                    channel.Info(MessageSensitivity.None, $"Training from the rows kept in {path}.");
-                    return Map(path, kept, labels);
+                    channel.Info(MessageSensitivity.None, $"Training from the rows kept in {path}: the data view's {rows.Count:N0} rows, compared row by row.");
+                    return rows;
                 }
-                differs = rows != kept.Rows ? $"{kept.Rows} rows, not {rows}" : "rows with other values or labels";
+                rows.Dispose();
             }
             channel.Info(MessageSensitivity.None, $"{path} holds {differs}: writing it anew.");
         }
         return Write(path, data, featureColumn, labelColumn, dimension, classes, message => channel.Info(MessageSensitivity.None, message), cancellation);
     }
 
-    /// <summary>One read of the data view: its labelled row count, the hash the header would hold, and the labels.</summary>
-    private static (long Rows, byte[] Hash, int[] Labels) Digest(IDataView data, string featureColumn, string labelColumn, int dimension,
-        int classes, CancellationToken cancellation)
+    /// <summary>Where the data view's labelled rows first differ from the file's, or null when they are the same rows.</summary>
+    private static string? FirstDifference(SpilledRows kept, IDataView data, string featureColumn, string labelColumn, int classes,
+        CancellationToken cancellation)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var labels = new List<int>();
-        var row = new float[dimension];
-        using (var cursor = new LabeledRowCursor(data, featureColumn, labelColumn, classes, What, cancellation))
+        int width = kept.FeatureCount;
+        var row = new float[width];
+        var keptRow = new float[width];
+        Span<int> keptLabel = stackalloc int[1];
+        Span<int> index = stackalloc int[1];
+        using var cursor = new LabeledRowCursor(data, featureColumn, labelColumn, classes, What, cancellation);
+        for (index[0] = 0; cursor.MoveNext(row, out int label); index[0]++)
         {
-            while (cursor.MoveNext(row, out int label))
-            {
-                hash.AppendData(MemoryMarshal.AsBytes(row.AsSpan()));
-                labels.Add(label);
-            }
+            if (index[0] == kept.Count) return $"{kept.Count:N0} rows, fewer than the data view's";
+            kept.Gather(index, keptRow, keptLabel);
+            // Bits, not values: -0 and 0 (or two NaNs) are different rows to the training.
+            if (label != keptLabel[0] || !MemoryMarshal.AsBytes(row.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(keptRow.AsSpan())))
+                return string.Create(CultureInfo.InvariantCulture, $"other values or labels than the data view's at row {index[0]:N0}");
         }
-        var all = labels.ToArray();
-        hash.AppendData(MemoryMarshal.AsBytes(all.AsSpan()));
-        return (all.Length, hash.GetHashAndReset(), all);
+        return index[0] < kept.Count ? string.Create(CultureInfo.InvariantCulture, $"{kept.Count:N0} rows, more than the data view's {index[0]:N0}") : null;
+    }
+
+    /// <summary>The labels section of a file whose header has been checked.</summary>
+    private static int[] ReadLabels(string path, Header header)
+    {
+        var labels = new int[header.Rows];
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        file.Position = HeaderBytes + header.Rows * header.Dimension * sizeof(float);
+        file.ReadExactly(MemoryMarshal.AsBytes(labels.AsSpan()));
+        return labels;
     }
 
     /// <summary>Writes the rows to a new file beside <paramref name="path"/> and moves it there once complete, so that a
@@ -90,7 +101,6 @@ internal static class RowCacheFile
             try
             {
                 using var file = new RowFileWriter(new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0));
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var row = new float[dimension];
                 var progress = new WriteProgress(log, What, path, dimension * sizeof(float));
                 file.Write(new byte[HeaderBytes]);
@@ -98,20 +108,16 @@ internal static class RowCacheFile
                 {
                     while (cursor.MoveNext(row, out int label))
                     {
-                        var bytes = MemoryMarshal.AsBytes(row.AsSpan());
-                        file.Write(bytes);
-                        hash.AppendData(bytes);
+                        file.Write(MemoryMarshal.AsBytes(row.AsSpan()));
                         list.Add(label);
                         progress.Written(list.Count);
                     }
                 }
                 progress.Done(list.Count);
                 labels = list.ToArray();
-                var labelBytes = MemoryMarshal.AsBytes(labels.AsSpan());
-                file.Write(labelBytes);
-                hash.AppendData(labelBytes);
+                file.Write(MemoryMarshal.AsBytes(labels.AsSpan()));
                 file.Flush();
-                header = new Header(dimension, labels.Length, classes, hash.GetHashAndReset());
+                header = new Header(dimension, labels.Length, classes);
                 file.File.Position = 0;
                 file.File.Write(header.ToBytes());
                 file.File.Flush(flushToDisk: true);
@@ -146,7 +152,7 @@ internal static class RowCacheFile
         }
     }
 
-    private sealed record Header(int Dimension, long Rows, int Classes, byte[] Hash)
+    private sealed record Header(int Dimension, long Rows, int Classes)
     {
         public byte[] ToBytes()
         {
@@ -156,7 +162,6 @@ internal static class RowCacheFile
             BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), Dimension);
             BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(16), Rows);
             BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(24), Classes);
-            Hash.CopyTo(bytes.AsSpan(32));
             return bytes;
         }
 
@@ -179,7 +184,7 @@ internal static class RowCacheFile
             if (format != Format)
                 throw new IOException($"{refuse} is a row cache of format {format}; this version reads format {Format}. {fix}");
             var header = new Header(BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)), BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16)),
-                BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(24)), bytes.AsSpan(32).ToArray());
+                BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(24)));
             long expected = header.Dimension > 0 && header.Rows >= 0 && header.Rows <= long.MaxValue / 4 / (header.Dimension + 1L)
                 ? HeaderBytes + header.Rows * (header.Dimension + 1L) * sizeof(float) : -1;
             if (length != expected)

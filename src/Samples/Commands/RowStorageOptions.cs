@@ -12,7 +12,7 @@ internal sealed class RowStorageOptions
 {
     private readonly Option<string?> _memoryLimit = new("--memory-limit") { Description = "CSV data: the most memory the rows may take as float32, e.g. 500MB or 2GB (1 GB = 10⁹ bytes); beyond it they go to a temporary file trained through a memory map (default: half the available memory; 0: always the file).", HelpName = "SIZE" };
     private readonly Option<string?> _cacheDirectory = new("--cache-dir") { Description = "CSV data: where the temporary file goes (default: the system's temporary directory).", HelpName = "DIR" };
-    private readonly Option<string?> _cacheFile = new("--cache-file") { Description = "CSV data: keep the training rows in this file and reuse it while it holds the same rows (checked by SHA-256).", HelpName = "FILE" };
+    private readonly Option<string?> _cacheFile = new("--cache-file") { Description = "CSV data: keep the training rows in this file and reuse it while it holds the same rows (compared row by row with the file's).", HelpName = "FILE" };
     private readonly Option<bool> _stream = new("--stream") { Description = "CSV data: read the file anew every epoch instead of holding its rows; the random order is then a shuffle pool's (see --shuffle-pool)." };
     private readonly Option<int> _shufflePool = new("--shuffle-pool") { Description = "With --stream: the rows of the shuffle pool (1 keeps the file's order).", DefaultValueFactory = _ => 1000, HelpName = "ROWS" };
 
