@@ -30,6 +30,8 @@ internal static class RowCacheFile
         IChannel channel, CancellationToken cancellation)
     {
         path = Path.GetFullPath(path);
+        if (Directory.Exists(path))
+            throw new IOException($"Options.CacheFile names {path}, which is a directory. Name a file, for example {Path.Combine(path, "training-rows.cache")}.");
         if (File.Exists(path))
         {
             var kept = Header.Read(path);

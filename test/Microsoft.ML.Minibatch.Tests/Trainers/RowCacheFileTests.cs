@@ -95,6 +95,7 @@ public sealed class RowCacheFileTests
     [TestMethod]
     [DataRow("damaged", DisplayName = "a cache cut short")]
     [DataRow("not a row cache", DisplayName = "a CSV file named by mistake")]
+    [DataRow("is a directory", DisplayName = "a directory")]
     public void AFileThatIsNoSuchCache_IsRefusedInOneLine_AndLeftAsItIs(string problem)
     {
         var (ml, first, _, valid) = Mnist();
@@ -108,17 +109,23 @@ public sealed class RowCacheFileTests
                 using var file = new FileStream(path, FileMode.Open);
                 file.SetLength(file.Length - 4 * 785);
             }
-            else
+            else if (problem == "not a row cache")
             {
                 File.WriteAllText(path, "label,f0,f1\n1,0.5,0.25\n");
             }
-            byte[] before = File.ReadAllBytes(path);
+            else
+            {
+                Directory.CreateDirectory(path);
+                File.WriteAllText(Path.Combine(path, "notes.txt"), "kept");
+            }
+            string kept = problem == "is a directory" ? Path.Combine(path, "notes.txt") : path;
+            byte[] before = File.ReadAllBytes(kept);
             var e = Assert.ThrowsExactly<IOException>(() => ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first));
             StringAssert.Contains(e.Message, path);
             StringAssert.Contains(e.Message, problem);
             Assert.DoesNotContain("\n", e.Message);
-            CollectionAssert.AreEqual(before, File.ReadAllBytes(path));
-            CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(directory));
+            CollectionAssert.AreEqual(before, File.ReadAllBytes(kept));
+            CollectionAssert.AreEqual(new[] { path }, Directory.GetFileSystemEntries(directory), "nothing written beside it");
         }
         finally
         {
