@@ -27,15 +27,25 @@ public sealed class RowCacheFileTests
         return options;
     }
 
-    private static string NewDirectory() => Directory.CreateTempSubdirectory("minibatch-cache-").FullName;
+    /// <summary>Runs <paramref name="test"/> with a new directory and the path of a cache file in it; deletes both after.</summary>
+    private static void InNewDirectory(Action<string, string> test)
+    {
+        string directory = Directory.CreateTempSubdirectory("minibatch-cache-").FullName;
+        try
+        {
+            test(directory, Path.Combine(directory, "rows.cache"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 
     [TestMethod]
     public void AKeptFile_TrainsTheSameBits_IsReusedWithoutWriting_AndIsRewrittenForOtherRows()
     {
         var (ml, first, second, valid) = Mnist();
-        string directory = NewDirectory();
-        string path = Path.Combine(directory, "mnist-rows.cache");
-        try
+        InNewDirectory((directory, path) =>
         {
             var inMemory = ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid)).Fit(first);
             var written = ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first);
@@ -54,20 +64,14 @@ public sealed class RowCacheFileTests
             Assert.AreNotEqual(old, File.GetLastWriteTimeUtc(path), "the file still holds the first rows");
             TrainerTestData.AssertSameWeights(ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid)).Fit(second), otherRows);
             CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(directory));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     [TestMethod]
     public void AKeptFileChangedSinceItWasWritten_IsWrittenAnew()
     {
         var (ml, first, _, valid) = Mnist();
-        string directory = NewDirectory();
-        string path = Path.Combine(directory, "rows.cache");
-        try
+        InNewDirectory((directory, path) =>
         {
             ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid, path)).Fit(first);
             byte[] written = File.ReadAllBytes(path);
@@ -85,11 +89,7 @@ public sealed class RowCacheFileTests
             Assert.AreNotEqual(old, File.GetLastWriteTimeUtc(path), "the changed file was trained on as it was");
             CollectionAssert.AreEqual(written, File.ReadAllBytes(path));
             TrainerTestData.AssertSameWeights(ml.MulticlassClassification.Trainers.Minibatch(Lesson(valid)).Fit(first), refit);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     [TestMethod]
@@ -99,9 +99,7 @@ public sealed class RowCacheFileTests
     public void AFileThatIsNoSuchCache_IsRefusedInOneLine_AndLeftAsItIs(string problem)
     {
         var (ml, first, _, valid) = Mnist();
-        string directory = NewDirectory();
-        string path = Path.Combine(directory, "rows.cache");
-        try
+        InNewDirectory((directory, path) =>
         {
             if (problem == "damaged")
             {
@@ -126,20 +124,14 @@ public sealed class RowCacheFileTests
             Assert.DoesNotContain("\n", e.Message);
             CollectionAssert.AreEqual(before, File.ReadAllBytes(kept));
             CollectionAssert.AreEqual(new[] { path }, Directory.GetFileSystemEntries(directory), "nothing written beside it");
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     [TestMethod]
     public void ACancelledWrite_LeavesTheOldFileOrNone()
     {
         var (ml, first, second, valid) = Mnist();
-        string directory = NewDirectory();
-        string path = Path.Combine(directory, "rows.cache");
-        try
+        InNewDirectory((directory, path) =>
         {
             void CancelHalfWay(IDataView rows)
             {
@@ -162,10 +154,6 @@ public sealed class RowCacheFileTests
             CancelHalfWay(second);
             CollectionAssert.AreEqual(kept, File.ReadAllBytes(path));
             CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(directory));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 }
