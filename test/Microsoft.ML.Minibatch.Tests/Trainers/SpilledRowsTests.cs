@@ -80,6 +80,32 @@ public sealed class SpilledRowsTests
     }
 
     [TestMethod]
+    [DataRow(false, DisplayName = "the temporary file")]
+    [DataRow(true, DisplayName = "a kept cache file")]
+    public void ADiskTooSmallForTheRows_IsNamedBeforeAnyRowIsRead(bool keptFile)
+    {
+        var (ml, train, valid) = TrainerTestData.MnistRows(8000);
+        // A data view that announces 10¹² rows: about 3 PB of float32, more than any disk here holds.
+        var huge = new WatchedDataView(train) { AnnouncedRows = 1_000_000_000_000 };
+        string cache = Directory.CreateTempSubdirectory("minibatch-spill-").FullName;
+        try
+        {
+            var options = TrainerTestData.Lesson(valid);
+            options.CacheDirectory = cache;
+            if (keptFile) options.CacheFile = Path.Combine(cache, "rows.cache");
+            var e = Assert.ThrowsExactly<IOException>(() => ml.MulticlassClassification.Trainers.Minibatch(options).Fit(huge));
+            StringAssert.Contains(e.Message, $"GB on disk in {cache}, which has ");
+            StringAssert.Contains(e.Message, keptFile ? "Options.CacheFile" : "Options.CacheDirectory");
+            Assert.AreEqual(0, huge.Cursors, "no row was read");
+            Assert.IsEmpty(Directory.GetFileSystemEntries(cache));
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void CancellationAndFailure_RemoveTheFile()
     {
         var (ml, train, valid) = TrainerTestData.MnistRows(8000);

@@ -4,7 +4,8 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Minibatch.Tests.Trainers;
 
 /// <summary>A data view that passes another's rows through unchanged while it counts the cursors opened on it (the
-/// passes a trainer makes) and calls <see cref="OnRow"/> with each row's position as a cursor reaches it.</summary>
+/// passes a trainer makes) and calls <see cref="OnRow"/> with each row's position as a cursor reaches it; it can
+/// announce another row count than it has.</summary>
 internal sealed class WatchedDataView(IDataView inner) : IDataView
 {
     public int Cursors { get; private set; }
@@ -15,7 +16,10 @@ internal sealed class WatchedDataView(IDataView inner) : IDataView
 
     public DataViewSchema Schema => inner.Schema;
 
-    public long? GetRowCount() => inner.GetRowCount();
+    /// <summary>The row count to announce in place of the inner view's.</summary>
+    public long? AnnouncedRows { get; init; }
+
+    public long? GetRowCount() => AnnouncedRows ?? inner.GetRowCount();
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
