@@ -40,7 +40,15 @@ internal static class RowCacheFile
             if (differs == null)
             {
                 var rows = Map(path, kept, ReadLabels(path, kept));
-                differs = FirstDifference(rows, data, featureColumn, labelColumn, classes, cancellation);
+                try
+                {
+                    differs = FirstDifference(rows, data, featureColumn, labelColumn, classes, cancellation);
+                }
+                catch
+                {
+                    rows.Dispose();
+                    throw;
+                }
                 if (differs == null)
                 {
                     channel.Info(MessageSensitivity.None, $"Training from the rows kept in {path}: the data view's {rows.Count:N0} rows, compared row by row.");
