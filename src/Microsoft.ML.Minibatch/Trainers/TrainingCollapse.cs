@@ -18,6 +18,9 @@ internal static class TrainingCollapse
     // few enough to cost nothing beside training (512 MNIST rows are 1.6 MB).
     private const int SampleRows = 512;
 
+    // The rows whose labels give the class frequencies: all of a set up to this size, a spread sample of a larger one.
+    private const int FrequencyRows = 65_536;
+
     /// <summary>Throws when a hidden layer is dead; returns a warning when the model is no better than the class
     /// frequencies, else null. <paramref name="train"/> holds the rows as the network read them.</summary>
     /// <exception cref="InvalidOperationException">Every unit of a hidden layer is dead.</exception>
@@ -46,7 +49,7 @@ internal static class TrainingCollapse
     {
         int n = Math.Min(SampleRows, train.Count);
         if (n == 0) return null;
-        var spread = Enumerable.Range(0, n).Select(i => Spread(i, n, train.Count)).ToArray();
+        var spread = Enumerable.Range(0, n).Select(i => RowScan.SpreadIndex(i, n, train.Count)).ToArray();
         var batch = train.GetBatch(spread);
         using var noGrad = Autograd.NoGrad();
         Tensor x = batch.Features;
@@ -66,25 +69,14 @@ internal static class TrainingCollapse
     /// one, so that a set bigger than memory is not read again.</summary>
     private static double FrequencyLoss(Dataset train, CancellationToken token)
     {
-        const int chunk = 128, most = 65_536;
-        int n = Math.Min(most, train.Count);
+        int n = Math.Min(FrequencyRows, train.Count);
         var counts = new Dictionary<int, int>();
-        var indices = new int[chunk];
-        var labels = new int[chunk];
-        var features = new float[chunk * train.FeatureCount];
-        for (int start = 0; start < n; start += chunk)
+        RowScan.Spread(train, FrequencyRows, token, (_, m, _, labels) =>
         {
-            token.ThrowIfCancellationRequested();
-            int m = Math.Min(chunk, n - start);
-            for (int i = 0; i < m; i++) indices[i] = Spread(start + i, n, train.Count);
-            train.Gather(indices.AsSpan(0, m), features.AsSpan(0, m * train.FeatureCount), labels.AsSpan(0, m));
             for (int i = 0; i < m; i++) counts[labels[i]] = counts.GetValueOrDefault(labels[i]) + 1;
-        }
+        });
         return -counts.Values.Sum(c => (double)c / n * Math.Log((double)c / n));
     }
-
-    /// <summary>Row <paramref name="i"/> of <paramref name="n"/> spread evenly over <paramref name="count"/> rows.</summary>
-    private static int Spread(int i, int n, int count) => (int)((long)i * count / n);
 
     private static bool AllConstant(Dataset train, CancellationToken token)
     {
