@@ -199,13 +199,13 @@ public sealed class GemmDeterminismTests
                     Gemm.Multiply(a, ta, b, tb, c, m, n, k, acc);
                     Gemm.ForcedChunks = 0;
                     Gemm.Multiply(a, ta, b, tb, c, m, n, k, acc);
-                    long before = GC.GetAllocatedBytesForCurrentThread();
-                    for (int i = 0; i < 5; i++)
+                    long allocated = ThreadAllocations.During(() =>
                     {
-                        Gemm.Multiply(a, ta, b, tb, c, m, n, k, acc);
-                    }
-
-                    long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                        for (int i = 0; i < 5; i++)
+                        {
+                            Gemm.Multiply(a, ta, b, tb, c, m, n, k, acc);
+                        }
+                    });
                     Assert.AreEqual(0L, allocated, $"path {path}, {m}×{n}×{k}");
                 }
                 finally

@@ -169,10 +169,12 @@ public sealed class DataLoaderTests
         foreach (var _ in loader)
         {
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
         int batches = 0;
-        foreach (var _ in loader) batches++;
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = ThreadAllocations.During(() =>
+        {
+            batches = 0;
+            foreach (var _ in loader) batches++;
+        });
         Assert.AreEqual(100, batches);
         // One enumerator per epoch; a per-batch allocation of even the smallest object would exceed this.
         Assert.IsLessThan(1024, allocated, $"{allocated} bytes allocated over an epoch of 100 batches");
