@@ -144,6 +144,7 @@ public sealed class DataLoader : IEnumerable<Batch>
     {
         private readonly int _featureCount;
         private readonly float[] _features;
+        private readonly int _featuresOffset;
         private readonly Tensor _fullFeatures;
         private readonly IntTensor _fullLabels;
         private Tensor? _tailFeatures;
@@ -152,8 +153,8 @@ public sealed class DataLoader : IEnumerable<Batch>
         public BatchBuffers(int batchSize, int featureCount)
         {
             _featureCount = featureCount;
-            _features = new float[checked(batchSize * featureCount)];
-            _fullFeatures = Tensor.Wrap(_features, batchSize, featureCount);
+            (_features, _featuresOffset) = AlignedStorage.Allocate(checked(batchSize * featureCount));
+            _fullFeatures = new Tensor(_features, _featuresOffset, [batchSize, featureCount]);
             _fullLabels = new IntTensor(new int[batchSize]);
         }
 
@@ -164,7 +165,7 @@ public sealed class DataLoader : IEnumerable<Batch>
             if (size == _fullLabels.ElementCount) return (_fullFeatures, _fullLabels);
             if (_tailLabels is null || _tailLabels.ElementCount != size)
             {
-                _tailFeatures = Tensor.Wrap(_features, size, _featureCount);
+                _tailFeatures = new Tensor(_features, _featuresOffset, [size, _featureCount]);
                 _tailLabels = new IntTensor(new int[size]);
             }
             return (_tailFeatures!, _tailLabels);

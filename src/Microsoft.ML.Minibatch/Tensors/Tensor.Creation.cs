@@ -8,7 +8,8 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         var owned = (int[])shape.Clone();
-        return new Tensor(new float[CheckedElementCount(owned)], owned);
+        var (storage, offset) = AlignedStorage.Allocate(CheckedElementCount(owned));
+        return new Tensor(storage, offset, owned);
     }
 
     /// <summary>A tensor of zeros with <paramref name="other"/>'s shape (PyTorch's <c>torch.zeros_like</c>), e.g. optimizer state.</summary>
