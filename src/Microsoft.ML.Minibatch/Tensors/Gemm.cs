@@ -14,10 +14,12 @@ namespace Microsoft.ML.Minibatch.Tensors;
 /// </remarks>
 public static class Gemm
 {
-    // Below this many multiply-adds (m·n·k), about 50 µs of one core's work, waking a second thread costs more
-    // than it saves, and far more when the other core is busy. The seeds' training-step shapes (≤ 2.5 M) stay on
-    // the calling thread.
-    internal const long ParallelThreshold = 1L << 23;
+    // Products below 2¹⁹ vector multiply-adds (m·n·k over the vector width: 2²³ on AVX-512, 2²² on AVX2, 2²¹ on
+    // 128-bit vectors, 2¹⁹ scalar), 50–120 µs of one core's work, run on the calling thread: below that, handing half
+    // to the other core saved less than the cache lines it then had to fetch from this one (the lesson's products on
+    // Zen 3, AVX2: 25–45 % faster split when called in a loop, no faster inside training). So the lesson's
+    // 2.5 M-multiply-add products are split on the 128-bit and scalar paths only.
+    private const long ParallelVectorMultiplyAdds = 1L << 19;
 
     // The unpacked dot-product kernel streams whole rows of B; beyond this many floats of B they stop fitting
     // in L2 and the packed path wins.
@@ -31,6 +33,9 @@ public static class Gemm
 
     [ThreadStatic]
     private static bool t_forcedParallel;
+
+    [ThreadStatic]
+    private static SplitBackOff t_backOff;
 
     /// <summary>The path <see cref="GemmPath.Auto"/> resolves to on this machine.</summary>
     internal static GemmPath BestPath { get; } =
@@ -77,6 +82,15 @@ public static class Gemm
         get => t_forcedParallel;
         set => t_forcedParallel = value;
     }
+
+    /// <summary>The fewest multiply-adds (m·n·k) a product needs to be split over threads on <paramref name="path"/>.</summary>
+    internal static long ParallelThreshold(GemmPath path) => ParallelVectorMultiplyAdds * path switch
+    {
+        GemmPath.Vector512 => 16,
+        GemmPath.Vector256 => 8,
+        GemmPath.Vector128 => 4,
+        _ => 1,
+    };
 
     /// <summary>Whether this machine can run <paramref name="path"/>.</summary>
     internal static bool IsSupported(GemmPath path) => path switch
@@ -159,8 +173,9 @@ public static class Gemm
             int colTiles = (n + colTile - 1) / colTile;
             job.SplitRows = rowTiles >= colTiles;
             job.Tile = job.SplitRows ? rowTile : colTile;
-            int threads = (long)m * n * k < ParallelThreshold && !t_forcedParallel ? 1 : ComputeOptions.MaxThreads;
-            job.Chunks = Math.Max(1, Math.Min(threads, job.SplitRows ? rowTiles : colTiles));
+            long multiplyAdds = (long)m * n * k, threshold = ParallelThreshold(path);
+            bool split = t_forcedParallel || t_backOff.AllowsSplit(multiplyAdds, threshold);
+            job.Chunks = Math.Max(1, Math.Min(split ? ComputeOptions.MaxThreads : 1, job.SplitRows ? rowTiles : colTiles));
 
             if (t_forcedChunks > 0)
             {
@@ -170,10 +185,14 @@ public static class Gemm
                     job.RunChunk(chunk);
                 }
             }
-            else if (job.Chunks == 1 || !GemmWorkers.TryRun(job))
+            else if (job.Chunks == 1 || !GemmWorkers.TryRun(job, out bool stalled))
             {
                 job.Chunks = 1;
                 job.RunChunk(0);
+            }
+            else if (stalled && !t_forcedParallel)
+            {
+                t_backOff.Stalled(multiplyAdds, threshold);
             }
         }
     }
