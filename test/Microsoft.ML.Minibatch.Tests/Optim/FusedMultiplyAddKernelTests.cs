@@ -1,16 +1,26 @@
+using System.Runtime.Intrinsics.X86;
 using Microsoft.ML.Minibatch.Optim;
 
 namespace Microsoft.ML.Minibatch.Tests.OptimTests;
 
 /// <summary>
-/// The optimizers' fused multiply-add: the double-precision emulation (used where .NET has no hardware FMA) against
-/// <see cref="MathF.FusedMultiplyAdd"/>, bit for bit, including the cases a plain double computation rounds wrongly.
+/// The optimizers' fused multiply-add: the double-precision emulation (used where .NET has no hardware FMA), with AVX's
+/// 256-bit doubles where the CPU has them and with 128-bit vectors, against <see cref="MathF.FusedMultiplyAdd"/>, bit for
+/// bit, including the cases a plain double computation rounds wrongly.
 /// </summary>
 [TestClass]
 public sealed class FusedMultiplyAddKernelTests
 {
+    // Whether the emulation may use AVX: both ways where the CPU has it.
+    private static readonly bool[] _useAvx = Avx.IsSupported ? [true, false] : [false];
+
     [TestMethod]
     public void Emulation_rounds_once_where_a_plain_double_sum_rounds_twice()
+    {
+        foreach (bool useAvx in _useAvx) RoundsOnce(useAvx);
+    }
+
+    private static void RoundsOnce(bool useAvx)
     {
         // x·y = 2⁻²⁴ − 2⁻⁶⁰ exactly; + (1 + 2⁻²³) lies just below the float midpoint 1 + 3·2⁻²⁴. A double sum rounds
         // onto that midpoint, and rounding the midpoint to float goes to the even neighbour 1 + 2⁻²², one unit too far.
@@ -20,14 +30,14 @@ public sealed class FusedMultiplyAddKernelTests
         Assert.AreEqual(1f + MathF.ScaleB(1f, -22), (float)(((double)x * y) + z), "the case is not hard: the plain double sum already rounds correctly");
 
         float[] d = new float[5];
-        FusedMultiplyAddKernel.Emulate([x, x, x, x, x], [y, y, y, y, y], [z, z, z, z, z], d);
+        FusedMultiplyAddKernel.Emulate([x, x, x, x, x], [y, y, y, y, y], [z, z, z, z, z], d, useAvx);
         foreach (float value in d)
         {
-            Assert.AreEqual(BitConverter.SingleToInt32Bits(z), BitConverter.SingleToInt32Bits(value), "vector lanes and the scalar tail");
+            Assert.AreEqual(BitConverter.SingleToInt32Bits(z), BitConverter.SingleToInt32Bits(value), $"vector lanes and the scalar tail (AVX: {useAvx})");
         }
 
         // The mirror case with the opposite signs rounds towards zero by the same argument.
-        FusedMultiplyAddKernel.Emulate([-x], [y], [-z], d);
+        FusedMultiplyAddKernel.Emulate([-x], [y], [-z], d, useAvx);
         Assert.AreEqual(-z, d[0]);
 
         // Below the smallest normal float the grid is 2⁻¹⁴⁹ and its midpoints sit elsewhere in a double's bits:
@@ -37,10 +47,10 @@ public sealed class FusedMultiplyAddKernelTests
         float right = MathF.ScaleB(513f, -149);
         Assert.AreEqual(MathF.ScaleB(512f, -149), (float)(((double)tx * ty) + tz), "the subnormal case is not hard");
         Assert.AreEqual(right, MathF.FusedMultiplyAdd(tx, ty, tz));
-        FusedMultiplyAddKernel.Emulate([tx, tx, tx, tx, tx], [ty, ty, ty, ty, ty], [tz, tz, tz, tz, tz], d);
+        FusedMultiplyAddKernel.Emulate([tx, tx, tx, tx, tx], [ty, ty, ty, ty, ty], [tz, tz, tz, tz, tz], d, useAvx);
         foreach (float value in d)
         {
-            Assert.AreEqual(right, value, "subnormal result, vector lanes and the scalar tail");
+            Assert.AreEqual(right, value, $"subnormal result, vector lanes and the scalar tail (AVX: {useAvx})");
         }
     }
 
@@ -66,18 +76,21 @@ public sealed class FusedMultiplyAddKernelTests
             };
         }
 
-        FusedMultiplyAddKernel.Emulate(x, y, z, d);
-        int wrong = 0;
-        for (int i = 0; i < N; i++)
+        foreach (bool useAvx in _useAvx)
         {
-            float expected = MathF.FusedMultiplyAdd(x[i], y[i], z[i]);
-            if (BitConverter.SingleToInt32Bits(expected) != BitConverter.SingleToInt32Bits(d[i]) && !(float.IsNaN(expected) && float.IsNaN(d[i])))
+            FusedMultiplyAddKernel.Emulate(x, y, z, d, useAvx);
+            int wrong = 0;
+            for (int i = 0; i < N; i++)
             {
-                wrong++;
+                float expected = MathF.FusedMultiplyAdd(x[i], y[i], z[i]);
+                if (BitConverter.SingleToInt32Bits(expected) != BitConverter.SingleToInt32Bits(d[i]) && !(float.IsNaN(expected) && float.IsNaN(d[i])))
+                {
+                    wrong++;
+                }
             }
-        }
 
-        Assert.AreEqual(0, wrong, "elements differing from MathF.FusedMultiplyAdd");
+            Assert.AreEqual(0, wrong, $"elements differing from MathF.FusedMultiplyAdd (AVX: {useAvx})");
+        }
     }
 
     [TestMethod]
@@ -88,12 +101,15 @@ public sealed class FusedMultiplyAddKernelTests
         float[] y = [-1f, 1f, 1f, 0f, 1f, 1f, 1f, 3e38f, 1e-30f];
         float[] z = [0f, -0f, -1f, 1f, -inf, float.NaN, 1f, 0f, -0f];
         float[] d = new float[x.Length];
-        FusedMultiplyAddKernel.Emulate(x, y, z, d);
-        for (int i = 0; i < x.Length; i++)
+        foreach (bool useAvx in _useAvx)
         {
-            float expected = MathF.FusedMultiplyAdd(x[i], y[i], z[i]);
-            Assert.IsTrue(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(d[i]) || (float.IsNaN(expected) && float.IsNaN(d[i])),
-                $"fma({x[i]}, {y[i]}, {z[i]}) = {expected}, got {d[i]}");
+            FusedMultiplyAddKernel.Emulate(x, y, z, d, useAvx);
+            for (int i = 0; i < x.Length; i++)
+            {
+                float expected = MathF.FusedMultiplyAdd(x[i], y[i], z[i]);
+                Assert.IsTrue(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(d[i]) || (float.IsNaN(expected) && float.IsNaN(d[i])),
+                    $"fma({x[i]}, {y[i]}, {z[i]}) = {expected}, got {d[i]} (AVX: {useAvx})");
+            }
         }
     }
 
