@@ -15,10 +15,10 @@ namespace Microsoft.ML.Minibatch.Tensors;
 public static class Gemm
 {
     // Products below 2¹⁹ vector multiply-adds (m·n·k over the vector width: 2²³ on AVX-512, 2²² on AVX2, 2²¹ on
-    // 128-bit vectors, 2¹⁹ scalar), 50–120 µs of one core's work, run on the calling thread: below that, handing half
-    // to the other core saved less than the cache lines it then had to fetch from this one (the lesson's products on
-    // Zen 3, AVX2: 25–45 % faster split when called in a loop, no faster inside training). So the lesson's
-    // 2.5 M-multiply-add products are split on the 128-bit and scalar paths only.
+    // 128-bit vectors, 2¹⁹ scalar), about 100 µs of one core's work on the vector paths, run on the calling thread:
+    // below that, handing half to the other core saved less than the cache lines it then had to fetch from this one
+    // (the lesson's products on Zen 3, AVX2: 25–45 % faster split when called in a loop, no faster inside training).
+    // So the lesson's 2.5 M-multiply-add products are split on the 128-bit and scalar paths only.
     private const long ParallelVectorMultiplyAdds = 1L << 19;
 
     // The unpacked dot-product kernel streams whole rows of B; beyond this many floats of B they stop fitting
