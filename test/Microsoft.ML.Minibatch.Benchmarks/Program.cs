@@ -31,6 +31,20 @@ if (args.Length > 0 && args[0] == "bigger-than-memory")
     return BiggerThanMemory.Run(args[1..]);
 }
 
+// `-- kernel-ab DIR_A DIR_B` times the kernels of two builds side by side in one process (GemmResults.md).
+if (args.Length > 0 && args[0] == "kernel-ab")
+{
+    try
+    {
+        return KernelAB.Run(args[1..]);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine("kernel-ab: " + e.Message);
+        return 1;
+    }
+}
+
 if (args.Length > 0 && args[0] == "gemm-compare")
 {
     return GemmCompare.Run(args[1..]);
