@@ -90,17 +90,9 @@ public sealed class ByteImageDataset : Dataset
             fixed (byte* pixels = _pixels.Span) GatherRows(pixels, indices, features, labels);
             return;
         }
-        byte* view = null;
-        // Holds the mapping for the length of the gather (see IdxImageFile), and fails cleanly once it is disposed.
-        _mapped.AcquirePointer(ref view);
-        try
-        {
-            GatherRows(view + _mappedOffset, indices, features, labels);
-        }
-        finally
-        {
-            _mapped.ReleasePointer();
-        }
+        // Holds the mapping for the length of the gather, and fails cleanly once it is disposed.
+        using var view = new HeldPointer(_mapped);
+        GatherRows(view.Start + _mappedOffset, indices, features, labels);
     }
 
     /// <summary>The gather itself, on row 0's address: rows are addressed with 64-bit offsets, so a mapping of more than
@@ -143,16 +135,8 @@ public sealed class ByteImageDataset : Dataset
             fixed (byte* pixels = _pixels.Span) RowPrefetch.Rows(pixels, _featureCount, indices, Count);
             return;
         }
-        byte* view = null;
-        _mapped.AcquirePointer(ref view);
-        try
-        {
-            RowPrefetch.Rows(view + _mappedOffset, _featureCount, indices, Count);
-        }
-        finally
-        {
-            _mapped.ReleasePointer();
-        }
+        using var view = new HeldPointer(_mapped);
+        RowPrefetch.Rows(view.Start + _mappedOffset, _featureCount, indices, Count);
     }
 
     /// <summary>

@@ -92,19 +92,10 @@ public sealed class IdxImageFile : IDisposable
             _inMemory.GetImage(index).CopyTo(destination);
             return;
         }
-        var buffer = View;
         unsafe
         {
-            byte* start = null;
-            buffer.AcquirePointer(ref start);
-            try
-            {
-                new ReadOnlySpan<byte>(start + _dataOffset + (long)index * PixelsPerImage, PixelsPerImage).CopyTo(destination);
-            }
-            finally
-            {
-                buffer.ReleasePointer();
-            }
+            using var view = new HeldPointer(View);
+            new ReadOnlySpan<byte>(view.Start + _dataOffset + (long)index * PixelsPerImage, PixelsPerImage).CopyTo(destination);
         }
     }
 
@@ -131,7 +122,6 @@ public sealed class IdxImageFile : IDisposable
         _map?.Dispose();
     }
 
-    // The view's handle counts users: a gather holds a reference while it reads, so disposing cannot unmap pages under it,
-    // and a gather that starts after disposal throws ObjectDisposedException instead of reading unmapped memory.
+    // Every reader holds it (HeldPointer) while it reads, so disposing never unmaps pages under a gather.
     private SafeBuffer View => _view!.SafeMemoryMappedViewHandle;
 }

@@ -96,7 +96,7 @@ public static class IdxReader
             Span<byte> sniff = stackalloc byte[2];
             int sniffed = stream.ReadAtLeast(sniff, 2, throwOnEndOfStream: false);
             stream.Position = 0;
-            if (sniffed == 2 && sniff[0] == 0x1f && sniff[1] == 0x8b)
+            if (IsGzip(sniff[..sniffed]))
             {
                 IdxImages inMemory = ReadImages(stream, path, checkHeader);
                 stream.Dispose();
@@ -242,7 +242,7 @@ public static class IdxReader
         Span<byte> sniff = stackalloc byte[2];
         int sniffed = stream.ReadAtLeast(sniff, 2, throwOnEndOfStream: false);
         if (sniffed == 0) throw Bad(name, "the file is empty");
-        bool gzip = sniffed == 2 && sniff[0] == 0x1f && sniff[1] == 0x8b;
+        bool gzip = IsGzip(sniff[..sniffed]);
         if (!gzip)
         {
             return ReadBody(new PrefixedStream(sniff[..sniffed], stream), name, rank, length, null, null, gzip: false, checkHeader, headerOnly);
@@ -383,6 +383,9 @@ public static class IdxReader
             throw Bad(name, $"starts like gzip but is not a valid gzip stream ({e.Message})");
         }
     }
+
+    /// <summary>Whether <paramref name="head"/>, the first bytes of a file, start with gzip's magic number.</summary>
+    internal static bool IsGzip(ReadOnlySpan<byte> head) => head is [0x1f, 0x8b, ..];
 
     private static InvalidDataException Bad(string name, string problem) => new($"{name}: {problem}.");
 }

@@ -85,7 +85,7 @@ internal static class VerifiedFile
         Span<byte> sniff = stackalloc byte[2];
         int sniffed = source.ReadAtLeast(sniff, 2, throwOnEndOfStream: false);
         Stream content = new PrefixedStream(sniff[..sniffed], source);
-        bool gzip = sniffed == 2 && sniff[0] == 0x1f && sniff[1] == 0x8b;
+        bool gzip = IdxReader.IsGzip(sniff[..sniffed]);
         if (gzip) content = new GZipStream(content, CompressionMode.Decompress);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         byte[] buffer = new byte[ChunkBytes];
