@@ -41,7 +41,7 @@ internal static class BiggerThanMemory
         string directory = cacheDirectory ?? Path.GetTempPath();
         long memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{InstructionSet.Describe()}; {memory / 1e9:F1} GB of memory; cache directory {directory} with {new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace / 1e9:F1} GB free; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+            $"{InstructionSet.Describe()}; {memory / 1e9:F1} GB of memory; cache directory {directory} with {new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace / 1e9:F1} GB free; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {HostCheck.LoadAverage()}"));
 
         var mnist = new RepeatedImagesView(images, labels, 10, images.Count);
         var held = new List<double>();
@@ -55,7 +55,7 @@ internal static class BiggerThanMemory
         }
         if (rounds > 0)
         {
-            double heldMedian = Median(held), mappedMedian = Median(mapped);
+            double heldMedian = Statistics.Median(held), mappedMedian = Statistics.Median(mapped);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"MNIST, 60,000 rows, 3 epochs, {rounds} alternating rounds, medians: in memory {heldMedian:N0} rows/s, mapped file in the page cache {mappedMedian:N0} rows/s ({mappedMedian / heldMedian:P0})"));
         }
@@ -90,12 +90,6 @@ internal static class BiggerThanMemory
         memory.Sample();
         double trainSeconds = model.History.Sum(e => e.TrainSeconds);
         return new Result(begin.At.TotalSeconds, trainSeconds, (double)rows.GetRowCount()!.Value * epochs / trainSeconds, memory.PeakMegabytes ?? double.NaN, model.History[^1].TrainLoss);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>Notes when training begins, timed from the callback's creation just before <c>Fit</c>: everything before

@@ -58,7 +58,7 @@ internal static class Compare
         minibatch ??= FindMinibatch();
         string script = Path.Combine(AppContext.BaseDirectory, "scripts", "pytorch_reference.py");
         string threadText = threads.ToString(CultureInfo.InvariantCulture);
-        string loadBefore = LoadAverage(), lostBefore = HostCheck.LostTime();
+        string loadBefore = HostCheck.LoadAverage(), lostBefore = HostCheck.LostTime();
 
         var sides = new List<Side>
         {
@@ -84,7 +84,7 @@ internal static class Compare
                     JsonElement result = RunJson(program, arguments, threadText);
                     results[side.Name].Add(result);
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{c.Name} run {r + 1}/{runs} {side.Name}: {Get(result, "seconds_per_epoch"):F3} s/epoch, accuracy {Accuracy(result):F4}, peak {Get(result, "peak_working_set_mb"):F0} MB (load {LoadAverage()})"));
+                        $"{c.Name} run {r + 1}/{runs} {side.Name}: {Get(result, "seconds_per_epoch"):F3} s/epoch, accuracy {Accuracy(result):F4}, peak {Get(result, "peak_working_set_mb"):F0} MB (load {HostCheck.LoadAverage()})"));
                 }
             }
 
@@ -103,7 +103,7 @@ internal static class Compare
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"PyTorch {StringOrUnknown(_torchVersion)} (OpenBLAS) vs Microsoft.ML.Minibatch on its own engine ({InstructionSet.Describe()}) and on TorchSharp, {threads} threads each, " +
-            $"{runs} rotating runs per side, medians; load average before: {loadBefore}, after: {LoadAverage()}; " +
+            $"{runs} rotating runs per side, medians; load average before: {loadBefore}, after: {HostCheck.LoadAverage()}; " +
             $"time two spinning threads lost to other work before: {lostBefore}, after: {HostCheck.LostTime()}");
         sb.AppendLine();
         foreach (CompareConfiguration c in configurations) sb.AppendLine(CultureInfo.InvariantCulture, $"- {c.Name}: {c.Description}");
@@ -164,28 +164,10 @@ internal static class Compare
     private static double Accuracy(JsonElement e) =>
         e.TryGetProperty("test_accuracy", out JsonElement test) ? test.GetDouble() : Get(e, "valid_accuracy");
 
-    private static double Median(List<JsonElement> results, string key) => Median(results.Select(e => Get(e, key)));
+    private static double Median(List<JsonElement> results, string key) => Statistics.Median(results.Select(e => Get(e, key)));
 
     private static double Min(List<JsonElement> results) => results.Min(e => Get(e, "seconds_per_epoch"));
 
-    private static double MedianAccuracy(List<JsonElement> results) => Median(results.Select(Accuracy));
+    private static double MedianAccuracy(List<JsonElement> results) => Statistics.Median(results.Select(Accuracy));
 
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
-    }
-
-    internal static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "n/a";
-        }
-    }
 }

@@ -35,7 +35,7 @@ internal static class GemmCompare
         var shapes = GemmShape.All;
 
         int threads = ComputeOptions.MaxThreads;
-        string loadBefore = LoadAverage();
+        string loadBefore = HostCheck.LoadAverage();
 
         // Rounds alternate the two sides (ours, OpenBLAS, ours on one thread, OpenBLAS on one thread), so that a
         // burst of other work on the machine hits both; each figure is the median over the rounds, and the ratio is
@@ -79,7 +79,7 @@ internal static class GemmCompare
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"Gemm.Multiply ({InstructionSet.Describe()}; MaxThreads {threads}) vs {root.GetProperty("library").GetString()} " +
             $"({root.GetProperty("threads").GetInt32()} threads, kernels: {(root.TryGetProperty("architecture", out JsonElement arch) ? arch.ToString() : "?")}); " +
-            $"{rounds} alternating round{(rounds == 1 ? "" : "s")}, medians; load average before: {loadBefore}, after: {LoadAverage()}");
+            $"{rounds} alternating round{(rounds == 1 ? "" : "s")}, medians; load average before: {loadBefore}, after: {HostCheck.LoadAverage()}");
         if (root.TryGetProperty("loaded", out JsonElement loaded))
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"BLAS loaded by numpy: {string.Join(", ", loaded.EnumerateArray().Select(e => e.GetString()))}");
@@ -92,11 +92,11 @@ internal static class GemmCompare
         for (int i = 0; i < shapes.Count; i++)
         {
             GemmShape s = shapes[i];
-            double oursSeconds = Median(ours[i]), blasSeconds = Median(theirs[i]);
-            double ratio = Median(ours[i].Zip(theirs[i], (o, t) => t / o).ToList());
+            double oursSeconds = Statistics.Median(ours[i]), blasSeconds = Statistics.Median(theirs[i]);
+            double ratio = Statistics.Median(ours[i].Zip(theirs[i], (o, t) => t / o));
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {s.Name} | {s.Dims} | {s.Flops / oursSeconds / 1e9:F1} | {s.Flops / blasSeconds / 1e9:F1} | {ratio:F2} | {oursSeconds * 1e6:F1} | {blasSeconds * 1e6:F1} | " +
-                $"{s.Flops / Median(oursOne[i]) / 1e9:F1} | {s.Flops / Median(theirsOne[i]) / 1e9:F1} |");
+                $"{s.Flops / Statistics.Median(oursOne[i]) / 1e9:F1} | {s.Flops / Statistics.Median(theirsOne[i]) / 1e9:F1} |");
         }
 
         Console.Write(sb.ToString());
@@ -171,23 +171,5 @@ internal static class GemmCompare
 
         samples.Sort();
         return samples[samples.Count / 2];
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Aggregate((x, y) => x + " " + y);
-        }
-        catch (IOException)
-        {
-            return "n/a";
-        }
     }
 }

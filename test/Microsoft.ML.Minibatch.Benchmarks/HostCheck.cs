@@ -21,6 +21,19 @@ internal static class HostCheck
         return string.Create(CultureInfo.InvariantCulture, $"{lost[0]:P1} / {lost[1]:P1}");
     }
 
+    /// <summary>The load averages over 1, 5 and 15 minutes, e.g. "1.20 1.35 1.41", or "n/a" where /proc has none.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
     private static double Spin(long ticks)
     {
         long gapTicks = Stopwatch.Frequency / 50_000, lostTicks = 0;

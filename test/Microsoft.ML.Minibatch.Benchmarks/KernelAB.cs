@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using Microsoft.ML.Minibatch.Data;
+using Microsoft.ML.Minibatch.Tensors;
 
 namespace Microsoft.ML.Minibatch.Benchmarks;
 
@@ -47,7 +46,7 @@ internal static class KernelAB
         var sides = new[] { new Side(args[0], images.Pixels), new Side(args[1], images.Pixels) };
         var operands = new Operands(images.Pixels);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"A = {args[0]}, B = {args[1]}; {InstructionSet.Describe()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+            $"A = {args[0]}, B = {args[1]}; {InstructionSet.Describe()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {HostCheck.LoadAverage()}"));
         Console.WriteLine("µs per call, min and median of the rounds; B/A is the median of the rounds' ratios, with its quartiles.");
         foreach (var (name, run) in Workloads(operands))
         {
@@ -137,7 +136,7 @@ internal static class KernelAB
         public Action<int> SetThreads { get; }
     }
 
-    /// <summary>The operands, 64-byte aligned like the engine's, shared by both sides.</summary>
+    /// <summary>The operands, shared by both sides.</summary>
     private sealed class Operands
     {
         public Operands(byte[] pixels)
@@ -219,11 +218,11 @@ internal static class KernelAB
             return values;
         }
 
-        private static unsafe ArraySegment<float> Aligned(int length)
+        // Laid out as the engine lays out its own: large operands start on a cache line.
+        private static ArraySegment<float> Aligned(int length)
         {
-            var array = GC.AllocateArray<float>(length + 15, pinned: true);
-            long address = (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-            return new ArraySegment<float>(array, (int)((64 - (address % 64)) % 64 / sizeof(float)), length);
+            var (array, offset) = AlignedStorage.Allocate(length);
+            return new ArraySegment<float>(array, offset, length);
         }
     }
 }

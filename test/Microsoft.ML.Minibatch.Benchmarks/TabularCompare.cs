@@ -82,7 +82,7 @@ internal static class TabularCompare
         cli &= !sweep;
         if (cli && build) BuildCommandLine(root);
         if (cli) minibatch ??= Compare.FindMinibatch();
-        string loadBefore = Compare.LoadAverage(), lostBefore = HostCheck.LostTime();
+        string loadBefore = HostCheck.LoadAverage(), lostBefore = HostCheck.LostTime();
 
         TabularContender[] contenders = sweep
             ? [TabularContender.OursDefaults, .. TabularContender.SweepCandidates]
@@ -217,7 +217,7 @@ internal static class TabularCompare
             $"machine: {CpuModel()}, {Environment.ProcessorCount} logical cores; {RuntimeInformation.FrameworkDescription}; ML.NET {VersionOf(typeof(MLContext))}, " +
             $"Microsoft.ML.LightGbm {VersionOf(typeof(Trainers.LightGbm.LightGbmMulticlassTrainer))}");
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"load average before: {loadBefore}, after: {Compare.LoadAverage()}; time two spinning threads lost to other work before: {lostBefore}, after: {HostCheck.LostTime()}");
+            $"load average before: {loadBefore}, after: {HostCheck.LoadAverage()}; time two spinning threads lost to other work before: {lostBefore}, after: {HostCheck.LostTime()}");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"{folds}-fold CrossValidate, seed {seed} (same folds for every trainer); accuracy = micro-accuracy; mean ± sample standard deviation over the folds; " +
             $"train s = mean seconds per fold of the trainer's Fit{(cli ? " (CLI: train_seconds of `train --json`)" : "")}; whole run {elapsed.TotalMinutes:F1} min");
