@@ -135,11 +135,5 @@ public sealed class GemmWorkersTests
         return ticks;
     }
 
-    private static float[] Random(int length, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[length];
-        for (int i = 0; i < length; i++) values[i] = (float)(random.NextDouble() - 0.5);
-        return values;
-    }
+    private static float[] Random(int length, int seed) => GemmTests.RandomMatrix(new Random(seed), length);
 }
