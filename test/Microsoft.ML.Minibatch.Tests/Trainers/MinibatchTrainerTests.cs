@@ -221,7 +221,7 @@ public sealed class MinibatchTrainerTests
         var good = Small();
         var trainer = ml.MulticlassClassification.Trainers.Minibatch(good);
         spoil(good);
-        var reads = new CountingView(ml.Data.LoadFromEnumerable(KeyRows(9, 1)));
+        var reads = new WatchedDataView(ml.Data.LoadFromEnumerable(KeyRows(9, 1)));
         var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(reads));
         Assert.AreEqual(name, e2.ParamName);
         Assert.AreEqual(0, reads.Cursors);
@@ -476,21 +476,6 @@ public sealed class MinibatchTrainerTests
         Assert.ThrowsExactly<ArgumentException>(() => MinibatchTransformer.FromNetwork(network));
     }
 
-    /// <summary>Counts the cursors opened on a view (to prove that nothing was read).</summary>
-    private sealed class CountingView(IDataView inner) : IDataView
-    {
-        public int Cursors;
-        public bool CanShuffle => inner.CanShuffle;
-        public DataViewSchema Schema => inner.Schema;
-        public long? GetRowCount() => inner.GetRowCount();
-        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-        {
-            Cursors++;
-            return inner.GetRowCursor(columnsNeeded, rand);
-        }
-        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
-            => new[] { GetRowCursor(columnsNeeded, rand) };
-    }
     [TestMethod]
     public void StepSchedule_DividesTheRateByTenAtHalfAndThreeQuarters_AndIsSaved()
     {
