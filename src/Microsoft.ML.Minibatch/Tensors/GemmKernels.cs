@@ -719,7 +719,22 @@ internal static class GemmKernels
     private static unsafe void Interleave(float* src, int ld, int rows, int count, float* d, int width)
     {
         int r = 0;
-        if (Avx.IsSupported)
+        if (Avx.IsSupported && width < 8)
+        {
+            // A sliver narrower than 8 (the 6-row slivers of A on AVX2): each 8×8 transpose of its rows (zeros
+            // below them) is stored 8 floats a step along the packed output, each store's last floats overwritten
+            // by the next; the eighth store is masked to the sliver's width so that nothing past it is written.
+            int pv = count & ~7;
+            for (int p = 0; p < pv; p += 8)
+            {
+                TransposeNarrow8(src + p, ld, rows, d + (long)p * width, width);
+            }
+
+            src += pv;
+            d += (long)pv * width;
+            count -= pv;
+        }
+        else if (Avx.IsSupported)
         {
             int pv = count & ~7;
             for (; r + 8 <= rows; r += 8)
@@ -768,7 +783,48 @@ internal static class GemmKernels
         Vector256<float> r2 = Avx.LoadVector256(src + (2L * ld)), r3 = Avx.LoadVector256(src + (3L * ld));
         Vector256<float> r4 = Avx.LoadVector256(src + (4L * ld)), r5 = Avx.LoadVector256(src + (5L * ld));
         Vector256<float> r6 = Avx.LoadVector256(src + (6L * ld)), r7 = Avx.LoadVector256(src + (7L * ld));
+        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        Avx.Store(dst, r0);
+        Avx.Store(dst + ldd, r1);
+        Avx.Store(dst + (2L * ldd), r2);
+        Avx.Store(dst + (3L * ldd), r3);
+        Avx.Store(dst + (4L * ldd), r4);
+        Avx.Store(dst + (5L * ldd), r5);
+        Avx.Store(dst + (6L * ldd), r6);
+        Avx.Store(dst + (7L * ldd), r7);
+    }
 
+    /// <summary>
+    /// Writes 8 columns of the <paramref name="rows"/> (≤ <paramref name="width"/> &lt; 8) rows at <paramref name="src"/>
+    /// as 8 packed rows of <paramref name="width"/> floats at <paramref name="dst"/>, zero below the rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void TransposeNarrow8(float* src, int ld, int rows, float* dst, int width)
+    {
+        Vector256<float> r0 = RowOrZero(src, ld, 0, rows), r1 = RowOrZero(src, ld, 1, rows);
+        Vector256<float> r2 = RowOrZero(src, ld, 2, rows), r3 = RowOrZero(src, ld, 3, rows);
+        Vector256<float> r4 = RowOrZero(src, ld, 4, rows), r5 = RowOrZero(src, ld, 5, rows);
+        Vector256<float> r6 = RowOrZero(src, ld, 6, rows), r7 = RowOrZero(src, ld, 7, rows);
+        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        Avx.Store(dst, r0);
+        Avx.Store(dst + width, r1);
+        Avx.Store(dst + (2 * width), r2);
+        Avx.Store(dst + (3 * width), r3);
+        Avx.Store(dst + (4 * width), r4);
+        Avx.Store(dst + (5 * width), r5);
+        Avx.Store(dst + (6 * width), r6);
+        Avx.MaskStore(dst + (7 * width), Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(width)).AsSingle(), r7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> RowOrZero(float* src, int ld, int r, int rows) =>
+        r < rows ? Avx.LoadVector256(src + ((long)r * ld)) : Vector256<float>.Zero;
+
+    /// <summary>Transposes the 8×8 block whose rows are r0…r7, in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+        ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
+    {
         // Interleave pairs of rows, then pairs of pairs; each 128-bit lane then holds 4×4 blocks, which the final
         // lane permutes put in place.
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
@@ -779,13 +835,13 @@ internal static class GemmKernels
         Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
         Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + (2L * ldd), Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + (3L * ldd), Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + (4L * ldd), Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + (5L * ldd), Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + (6L * ldd), Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + (7L * ldd), Avx.Permute2x128(u3, u7, 0x31));
+        r0 = Avx.Permute2x128(u0, u4, 0x20);
+        r1 = Avx.Permute2x128(u1, u5, 0x20);
+        r2 = Avx.Permute2x128(u2, u6, 0x20);
+        r3 = Avx.Permute2x128(u3, u7, 0x20);
+        r4 = Avx.Permute2x128(u0, u4, 0x31);
+        r5 = Avx.Permute2x128(u1, u5, 0x31);
+        r6 = Avx.Permute2x128(u2, u6, 0x31);
+        r7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 }
