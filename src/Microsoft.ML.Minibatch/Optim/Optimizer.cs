@@ -93,8 +93,8 @@ public abstract class Optimizer
         {
             if (setToNone)
                 parameter.Grad = null;
-            else
-                parameter.Grad?.AsSpan().Clear();
+            else if (parameter.Grad is { } grad)
+                SplitRanges.Clear(grad.AsSpan());
         }
     }
 

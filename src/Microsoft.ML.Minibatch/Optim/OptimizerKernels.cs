@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.Minibatch.Tensors;
 
 namespace Microsoft.ML.Minibatch.Optim;
 
@@ -36,7 +37,7 @@ internal static class OptimizerKernels
     /// <param name="weightDecay">L2 penalty.</param>
     /// <param name="nesterov">Nesterov momentum.</param>
     /// <param name="maximize">Ascend instead of descend.</param>
-    internal static void SgdStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, bool firstStep,
+    internal static unsafe void SgdStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, bool firstStep,
         double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
     {
         if (grad.Length != param.Length)
@@ -44,6 +45,42 @@ internal static class OptimizerKernels
         if (momentum != 0 && momentumBuffer.Length != param.Length)
             throw new ArgumentException($"Momentum buffer length {momentumBuffer.Length} differs from parameter length {param.Length}.", nameof(momentumBuffer));
 
+        fixed (float* p = param)
+        fixed (float* g = grad)
+        fixed (float* buf = momentum != 0 ? momentumBuffer : default)
+        {
+            var pass = new SgdPass
+            {
+                Param = p, Grad = g, MomentumBuffer = buf, FirstStep = firstStep, Lr = lr, Momentum = momentum,
+                Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov, Maximize = maximize,
+            };
+            SplitRanges.Run(ref pass, param.Length);
+        }
+    }
+
+    /// <summary><see cref="SgdStep"/> on a range of the elements: what each thread runs when a long parameter is split.</summary>
+    private unsafe struct SgdPass : IRangePass
+    {
+        public float* Param;
+        public float* Grad;
+        public float* MomentumBuffer;
+        public bool FirstStep;
+        public double Lr;
+        public double Momentum;
+        public double Dampening;
+        public double WeightDecay;
+        public bool Nesterov;
+        public bool Maximize;
+
+        public readonly void Run(int from, int to) => SgdRange(
+            new Span<float>(Param + from, to - from), new ReadOnlySpan<float>(Grad + from, to - from),
+            Momentum != 0 ? new Span<float>(MomentumBuffer + from, to - from) : default,
+            FirstStep, Lr, Momentum, Dampening, WeightDecay, Nesterov, Maximize);
+    }
+
+    private static void SgdRange(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, bool firstStep,
+        double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
+    {
         float negLr = (float)-lr;
         float mom = (float)momentum;
         float oneMinusDampening = (float)(1 - dampening);
@@ -124,7 +161,7 @@ internal static class OptimizerKernels
     /// <param name="maximize">Ascend instead of descend.</param>
     /// <param name="decoupledWeightDecay">AdamW's rule: instead of adding weightDecay·p to the gradient, first scale the
     /// parameter by 1 − lr·weightDecay (PyTorch's <c>param.mul_(1 - lr * weight_decay)</c>).</param>
-    internal static void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
+    internal static unsafe void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
         Span<float> maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps, double weightDecay,
         bool amsgrad, bool maximize, bool decoupledWeightDecay = false)
     {
@@ -136,6 +173,54 @@ internal static class OptimizerKernels
             throw new ArgumentException($"AMSGrad buffer length {maxExpAvgSq.Length} differs from parameter length {param.Length}.", nameof(maxExpAvgSq));
         ArgumentOutOfRangeException.ThrowIfLessThan(step, 1L);
 
+        fixed (float* p = param)
+        fixed (float* g = grad)
+        fixed (float* m = expAvg)
+        fixed (float* v = expAvgSq)
+        fixed (float* vMax = amsgrad ? maxExpAvgSq : default)
+        {
+            var pass = new AdamPass
+            {
+                Param = p, Grad = g, ExpAvg = m, ExpAvgSq = v, MaxExpAvgSq = vMax, Step = step, Lr = lr, Beta1 = beta1,
+                Beta2 = beta2, Eps = eps, WeightDecay = weightDecay, AmsGrad = amsgrad, Maximize = maximize,
+                DecoupledWeightDecay = decoupledWeightDecay,
+            };
+            SplitRanges.Run(ref pass, param.Length);
+        }
+    }
+
+    /// <summary><see cref="AdamStep"/> on a range of the elements: what each thread runs when a long parameter is split.</summary>
+    private unsafe struct AdamPass : IRangePass
+    {
+        public float* Param;
+        public float* Grad;
+        public float* ExpAvg;
+        public float* ExpAvgSq;
+        public float* MaxExpAvgSq;
+        public long Step;
+        public double Lr;
+        public double Beta1;
+        public double Beta2;
+        public double Eps;
+        public double WeightDecay;
+        public bool AmsGrad;
+        public bool Maximize;
+        public bool DecoupledWeightDecay;
+
+        public readonly void Run(int from, int to)
+        {
+            int n = to - from;
+            AdamRange(new Span<float>(Param + from, n), new ReadOnlySpan<float>(Grad + from, n),
+                new Span<float>(ExpAvg + from, n), new Span<float>(ExpAvgSq + from, n),
+                AmsGrad ? new Span<float>(MaxExpAvgSq + from, n) : default, Step, Lr, Beta1, Beta2, Eps, WeightDecay,
+                AmsGrad, Maximize, DecoupledWeightDecay);
+        }
+    }
+
+    private static void AdamRange(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
+        Span<float> maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps, double weightDecay,
+        bool amsgrad, bool maximize, bool decoupledWeightDecay)
+    {
         // Scalars exactly as PyTorch derives them: Python (double) arithmetic, then rounded to float
         // where they enter a float32 kernel.
         double biasCorrection1 = 1 - Math.Pow(beta1, step);

@@ -185,7 +185,7 @@ public static class Gemm
                     job.RunChunk(chunk);
                 }
             }
-            else if (job.Chunks == 1 || !GemmWorkers.TryRun(job, out bool stalled))
+            else if (job.Chunks == 1 || !ComputeWorkers.TryRun(&GemmJob.RunChunkOf, &job, job.Chunks, out bool stalled))
             {
                 job.Chunks = 1;
                 job.RunChunk(0);

@@ -90,6 +90,9 @@ internal unsafe struct GemmJob
         _ => 2,
     };
 
+    /// <summary>Runs chunk <paramref name="index"/> of the job at <paramref name="job"/> (for <see cref="ComputeWorkers"/>).</summary>
+    public static void RunChunkOf(void* job, int index) => ((GemmJob*)job)->RunChunk(index);
+
     /// <summary>Runs chunk <paramref name="index"/> of <see cref="Chunks"/>.</summary>
     public readonly void RunChunk(int index)
     {

@@ -4,9 +4,10 @@ using System.Runtime.ExceptionServices;
 namespace Microsoft.ML.Minibatch.Tensors;
 
 /// <summary>
-/// A few long-lived worker threads for large <see cref="Gemm"/> calls. Unlike <c>Parallel.For</c> it allocates
-/// nothing per call: the job is a struct in a static field. One call runs at a time; a concurrent call simply runs
-/// single-threaded, which gives the same numbers.
+/// A few long-lived worker threads for large <see cref="Gemm"/> calls and the element-wise passes of
+/// <see cref="SplitRanges"/>. Unlike <c>Parallel.For</c> it allocates nothing per call: a job is a function pointer and
+/// a pointer to the caller's job struct, which stays alive because the caller waits for every chunk. One call runs at
+/// a time; a concurrent call simply runs single-threaded, which gives the same numbers.
 /// </summary>
 /// <remarks>
 /// Chunks are claimed, not assigned: the calling thread and the workers take the next unclaimed chunk until none
@@ -24,7 +25,7 @@ namespace Microsoft.ML.Minibatch.Tensors;
 /// semaphore only of a worker that said it sleeps.
 /// </para>
 /// </remarks>
-internal static class GemmWorkers
+internal static unsafe class ComputeWorkers
 {
     /// <summary>How long an idle worker watches for the next job before it sleeps.</summary>
     internal static readonly TimeSpan WatchTime = TimeSpan.FromMicroseconds(200);
@@ -37,7 +38,7 @@ internal static class GemmWorkers
     private static long _workerChunks;
     private static readonly Lock _gate = new();
     private static Worker[] _workers = [];
-    private static GemmJob _job;
+    private static Job _job;
 
     // (generation << 32) | next unclaimed chunk.
     private static long _claim;
@@ -48,15 +49,17 @@ internal static class GemmWorkers
     internal static long WorkerChunks => Volatile.Read(ref _workerChunks);
 
     /// <summary>
-    /// Runs chunks 0…job.Chunks−1 of <paramref name="job"/> on the calling thread and the workers.
-    /// Returns false, having done nothing, when another call holds the workers.
+    /// Runs <paramref name="runChunk"/>(<paramref name="job"/>, c) for c = 0…<paramref name="chunks"/>−1 on the calling
+    /// thread and the workers. Returns false, having done nothing, when another call holds the workers.
     /// </summary>
-    /// <param name="job">The job.</param>
+    /// <param name="runChunk">Runs one chunk of the job.</param>
+    /// <param name="job">The job's data, on the caller's stack; read only while a chunk of it runs.</param>
+    /// <param name="chunks">How many chunks the job has.</param>
     /// <param name="stalled">
     /// Whether a worker's chunk kept the caller waiting more than twice as long as the caller's own chunks took: the
     /// worker was descheduled while it held the chunk, as happens when the other cores are busy.
     /// </param>
-    internal static bool TryRun(in GemmJob job, out bool stalled)
+    internal static bool TryRun(delegate*<void*, int, void> runChunk, void* job, int chunks, out bool stalled)
     {
         stalled = false;
         if (!_gate.TryEnter())
@@ -66,14 +69,14 @@ internal static class GemmWorkers
 
         try
         {
-            int chunks = job.Chunks;
             EnsureWorkers(chunks - 1);
 
             // Close the previous generation before touching the job, so no late reader can pair the new job
             // with a claim it could still win.
             long generation = (Volatile.Read(ref _claim) >> 32) + 1;
             Interlocked.Exchange(ref _claim, (generation << 32) | uint.MaxValue);
-            _job = job;
+            var published = new Job(runChunk, job, chunks);
+            _job = published;
             _failure = null;
             Volatile.Write(ref _done, 0);
             Interlocked.Exchange(ref _claim, generation << 32);
@@ -86,7 +89,7 @@ internal static class GemmWorkers
             }
 
             long started = Stopwatch.GetTimestamp();
-            RunClaimed(in job, generation);
+            RunClaimed(published, generation);
             long ownDone = Stopwatch.GetTimestamp();
 
             // Claimed chunks are of equal size and already running: spin, then yield, never sleep a millisecond.
@@ -107,7 +110,7 @@ internal static class GemmWorkers
     }
 
     /// <summary>Runs unclaimed chunks of the job of <paramref name="generation"/> until none is left; returns how many.</summary>
-    private static int RunClaimed(in GemmJob job, long generation)
+    private static int RunClaimed(Job job, long generation)
     {
         int run = 0;
         while (true)
@@ -127,7 +130,7 @@ internal static class GemmWorkers
             run++;
             try
             {
-                job.RunChunk((int)index);
+                job.RunChunk(job.Data, (int)index);
             }
             catch (Exception ex)
             {
@@ -157,6 +160,17 @@ internal static class GemmWorkers
         _workers = workers;
     }
 
+    /// <summary>
+    /// A published job. A worker dereferences <see cref="Data"/> only inside a chunk it claimed, and a claim succeeds
+    /// only while the job is unfinished, that is while its caller still waits with the data on its stack.
+    /// </summary>
+    private readonly struct Job(delegate*<void*, int, void> runChunk, void* data, int chunks)
+    {
+        public readonly delegate*<void*, int, void> RunChunk = runChunk;
+        public readonly void* Data = data;
+        public readonly int Chunks = chunks;
+    }
+
     /// <summary>One worker thread and the semaphore it sleeps on.</summary>
     private sealed class Worker
     {
@@ -169,7 +183,7 @@ internal static class GemmWorkers
         public Worker(int number, long generation)
         {
             _lastGeneration = generation;
-            new Thread(Run) { IsBackground = true, Name = $"Minibatch GEMM worker {number}" }.Start();
+            new Thread(Run) { IsBackground = true, Name = $"Minibatch compute worker {number}" }.Start();
         }
 
         public void WakeIfSleeping()
@@ -189,11 +203,11 @@ internal static class GemmWorkers
                 long generation = NextGeneration();
 
                 // Copy the job, and check that no newer job started overwriting it while we copied.
-                GemmJob job = _job;
+                Job job = _job;
                 Interlocked.MemoryBarrier();
                 if ((Volatile.Read(ref _claim) >> 32) == generation)
                 {
-                    Interlocked.Add(ref _workerChunks, RunClaimed(in job, generation));
+                    Interlocked.Add(ref _workerChunks, RunClaimed(job, generation));
                 }
             }
         }
