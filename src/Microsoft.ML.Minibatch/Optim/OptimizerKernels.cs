@@ -72,73 +72,69 @@ internal static class OptimizerKernels
         public bool Nesterov;
         public bool Maximize;
 
-        public readonly void Run(int from, int to) => SgdRange(
-            new Span<float>(Param + from, to - from), new ReadOnlySpan<float>(Grad + from, to - from),
-            Momentum != 0 ? new Span<float>(MomentumBuffer + from, to - from) : default,
-            FirstStep, Lr, Momentum, Dampening, WeightDecay, Nesterov, Maximize);
-    }
-
-    private static void SgdRange(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, bool firstStep,
-        double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
-    {
-        float negLr = (float)-lr;
-        float mom = (float)momentum;
-        float oneMinusDampening = (float)(1 - dampening);
-        float wd = (float)weightDecay;
-
-        // Plain SGD, the lesson's case: one fused pass, no temporaries.
-        if (momentum == 0 && weightDecay == 0 && !maximize)
+        public readonly void Run(int from, int to)
         {
-            FusedMultiplyAddKernel.Run(grad, negLr, param, param);
-            return;
-        }
+            var param = new Span<float>(Param + from, to - from);
+            var grad = new ReadOnlySpan<float>(Grad + from, to - from);
+            float negLr = (float)-Lr;
+            float mom = (float)Momentum;
+            float oneMinusDampening = (float)(1 - Dampening);
+            float wd = (float)WeightDecay;
 
-        Span<float> scratch = stackalloc float[ChunkSize];
-        for (int start = 0; start < param.Length; start += ChunkSize)
-        {
-            int n = Math.Min(ChunkSize, param.Length - start);
-            Span<float> p = param.Slice(start, n);
-            scoped ReadOnlySpan<float> g = grad.Slice(start, n);
-            Span<float> tmp = scratch[..n];
-
-            // d = maximize ? -g : g, then d += weightDecay·p (PyTorch: d_p.add(param, alpha=weight_decay)).
-            scoped ReadOnlySpan<float> d = g;
-            if (maximize)
+            // Plain SGD, the lesson's case: one fused pass, no temporaries.
+            if (Momentum == 0 && WeightDecay == 0 && !Maximize)
             {
-                TensorPrimitives.Negate(g, tmp);
-                d = tmp;
-            }
-            if (weightDecay != 0)
-            {
-                FusedMultiplyAddKernel.Run(p, wd, d, tmp);
-                d = tmp;
+                FusedMultiplyAddKernel.Run(grad, negLr, param, param);
+                return;
             }
 
-            if (momentum != 0)
+            Span<float> scratch = stackalloc float[ChunkSize];
+            for (int start = 0; start < param.Length; start += ChunkSize)
             {
-                Span<float> buf = momentumBuffer.Slice(start, n);
-                if (firstStep)
+                int n = Math.Min(ChunkSize, param.Length - start);
+                Span<float> p = param.Slice(start, n);
+                scoped ReadOnlySpan<float> g = grad.Slice(start, n);
+                Span<float> tmp = scratch[..n];
+
+                // d = maximize ? -g : g, then d += weightDecay·p (PyTorch: d_p.add(param, alpha=weight_decay)).
+                scoped ReadOnlySpan<float> d = g;
+                if (Maximize)
                 {
-                    d.CopyTo(buf);
-                }
-                else
-                {
-                    // buf.mul_(momentum).add_(d, alpha=1 - dampening): two roundings, the second fused.
-                    TensorPrimitives.Multiply(buf, mom, buf);
-                    FusedMultiplyAddKernel.Run(d, oneMinusDampening, buf, buf);
-                }
-                if (nesterov)
-                {
-                    FusedMultiplyAddKernel.Run(buf, mom, d, tmp);
+                    TensorPrimitives.Negate(g, tmp);
                     d = tmp;
                 }
-                else
+                if (WeightDecay != 0)
                 {
-                    d = buf;
+                    FusedMultiplyAddKernel.Run(p, wd, d, tmp);
+                    d = tmp;
                 }
-            }
 
-            FusedMultiplyAddKernel.Run(d, negLr, p, p);
+                if (Momentum != 0)
+                {
+                    var buf = new Span<float>(MomentumBuffer + from + start, n);
+                    if (FirstStep)
+                    {
+                        d.CopyTo(buf);
+                    }
+                    else
+                    {
+                        // buf.mul_(momentum).add_(d, alpha=1 - dampening): two roundings, the second fused.
+                        TensorPrimitives.Multiply(buf, mom, buf);
+                        FusedMultiplyAddKernel.Run(d, oneMinusDampening, buf, buf);
+                    }
+                    if (Nesterov)
+                    {
+                        FusedMultiplyAddKernel.Run(buf, mom, d, tmp);
+                        d = tmp;
+                    }
+                    else
+                    {
+                        d = buf;
+                    }
+                }
+
+                FusedMultiplyAddKernel.Run(d, negLr, p, p);
+            }
         }
     }
 
@@ -209,84 +205,79 @@ internal static class OptimizerKernels
 
         public readonly void Run(int from, int to)
         {
-            int n = to - from;
-            AdamRange(new Span<float>(Param + from, n), new ReadOnlySpan<float>(Grad + from, n),
-                new Span<float>(ExpAvg + from, n), new Span<float>(ExpAvgSq + from, n),
-                AmsGrad ? new Span<float>(MaxExpAvgSq + from, n) : default, Step, Lr, Beta1, Beta2, Eps, WeightDecay,
-                AmsGrad, Maximize, DecoupledWeightDecay);
-        }
-    }
+            int length = to - from;
+            var param = new Span<float>(Param + from, length);
+            var grad = new ReadOnlySpan<float>(Grad + from, length);
+            var expAvg = new Span<float>(ExpAvg + from, length);
+            var expAvgSq = new Span<float>(ExpAvgSq + from, length);
 
-    private static void AdamRange(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
-        Span<float> maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps, double weightDecay,
-        bool amsgrad, bool maximize, bool decoupledWeightDecay)
-    {
-        // Scalars exactly as PyTorch derives them: Python (double) arithmetic, then rounded to float
-        // where they enter a float32 kernel.
-        double biasCorrection1 = 1 - Math.Pow(beta1, step);
-        double biasCorrection2 = 1 - Math.Pow(beta2, step);
-        float negStepSize = (float)-(lr / biasCorrection1);
-        float biasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2);
-        float b1 = (float)beta1, oneMinusB1 = (float)(1 - beta1);
-        float b2 = (float)beta2, oneMinusB2 = (float)(1 - beta2);
-        float epsF = (float)eps;
-        float wd = (float)weightDecay;
-        // AdamW: 1 − lr·wd in Python (double), rounded once where it enters mul_.
-        float decay = (float)(1 - lr * weightDecay);
+            // Scalars exactly as PyTorch derives them: Python (double) arithmetic, then rounded to float
+            // where they enter a float32 kernel.
+            double biasCorrection1 = 1 - Math.Pow(Beta1, Step);
+            double biasCorrection2 = 1 - Math.Pow(Beta2, Step);
+            float negStepSize = (float)-(Lr / biasCorrection1);
+            float biasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2);
+            float b1 = (float)Beta1, oneMinusB1 = (float)(1 - Beta1);
+            float b2 = (float)Beta2, oneMinusB2 = (float)(1 - Beta2);
+            float epsF = (float)Eps;
+            float wd = (float)WeightDecay;
+            // AdamW: 1 − lr·wd in Python (double), rounded once where it enters mul_.
+            float decay = (float)(1 - Lr * WeightDecay);
 
-        Span<float> scratch = stackalloc float[3 * ChunkSize];
-        for (int start = 0; start < param.Length; start += ChunkSize)
-        {
-            int n = Math.Min(ChunkSize, param.Length - start);
-            Span<float> p = param.Slice(start, n);
-            Span<float> m = expAvg.Slice(start, n);
-            Span<float> v = expAvgSq.Slice(start, n);
-            Span<float> gBuf = scratch.Slice(0, n);
-            Span<float> t1 = scratch.Slice(ChunkSize, n);
-            Span<float> t2 = scratch.Slice(2 * ChunkSize, n);
-
-            scoped ReadOnlySpan<float> g = grad.Slice(start, n);
-            if (maximize)
+            Span<float> scratch = stackalloc float[3 * ChunkSize];
+            for (int start = 0; start < param.Length; start += ChunkSize)
             {
-                TensorPrimitives.Negate(g, gBuf);
-                g = gBuf;
+                int n = Math.Min(ChunkSize, param.Length - start);
+                Span<float> p = param.Slice(start, n);
+                Span<float> m = expAvg.Slice(start, n);
+                Span<float> v = expAvgSq.Slice(start, n);
+                Span<float> gBuf = scratch.Slice(0, n);
+                Span<float> t1 = scratch.Slice(ChunkSize, n);
+                Span<float> t2 = scratch.Slice(2 * ChunkSize, n);
+
+                scoped ReadOnlySpan<float> g = grad.Slice(start, n);
+                if (Maximize)
+                {
+                    TensorPrimitives.Negate(g, gBuf);
+                    g = gBuf;
+                }
+                if (WeightDecay != 0 && DecoupledWeightDecay)
+                {
+                    TensorPrimitives.Multiply(p, decay, p);
+                }
+                else if (WeightDecay != 0)
+                {
+                    FusedMultiplyAddKernel.Run(p, wd, g, gBuf);
+                    g = gBuf;
+                }
+
+                // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                TensorPrimitives.Multiply(m, b1, m);
+                FusedMultiplyAddKernel.Run(g, oneMinusB1, m, m);
+
+                // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): (value·g) rounded, then fused ·g + v.
+                TensorPrimitives.Multiply(v, b2, v);
+                TensorPrimitives.Multiply(g, oneMinusB2, t1);
+                FusedMultiplyAddKernel.Run(t1, g, v, v);
+
+                ReadOnlySpan<float> second = v;
+                if (AmsGrad)
+                {
+                    var vMax = new Span<float>(MaxExpAvgSq + from + start, n);
+                    TensorPrimitives.Max(vMax, v, vMax);
+                    second = vMax;
+                }
+
+                // denom = (sqrt(v) / sqrt(bc2)).add_(eps)
+                TensorPrimitives.Sqrt(second, t1);
+                TensorPrimitives.Divide(t1, biasCorrection2Sqrt, t1);
+                TensorPrimitives.Add(t1, epsF, t1);
+
+                // param.addcdiv_(exp_avg, denom, value=-step_size): p + (value·m) / denom.
+                TensorPrimitives.Multiply(m, negStepSize, t2);
+                TensorPrimitives.Divide(t2, t1, t2);
+                TensorPrimitives.Add(p, t2, p);
             }
-            if (weightDecay != 0 && decoupledWeightDecay)
-            {
-                TensorPrimitives.Multiply(p, decay, p);
-            }
-            else if (weightDecay != 0)
-            {
-                FusedMultiplyAddKernel.Run(p, wd, g, gBuf);
-                g = gBuf;
-            }
-
-            // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-            TensorPrimitives.Multiply(m, b1, m);
-            FusedMultiplyAddKernel.Run(g, oneMinusB1, m, m);
-
-            // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): (value·g) rounded, then fused ·g + v.
-            TensorPrimitives.Multiply(v, b2, v);
-            TensorPrimitives.Multiply(g, oneMinusB2, t1);
-            FusedMultiplyAddKernel.Run(t1, g, v, v);
-
-            ReadOnlySpan<float> second = v;
-            if (amsgrad)
-            {
-                Span<float> vMax = maxExpAvgSq.Slice(start, n);
-                TensorPrimitives.Max(vMax, v, vMax);
-                second = vMax;
-            }
-
-            // denom = (sqrt(v) / sqrt(bc2)).add_(eps)
-            TensorPrimitives.Sqrt(second, t1);
-            TensorPrimitives.Divide(t1, biasCorrection2Sqrt, t1);
-            TensorPrimitives.Add(t1, epsF, t1);
-
-            // param.addcdiv_(exp_avg, denom, value=-step_size): p + (value·m) / denom.
-            TensorPrimitives.Multiply(m, negStepSize, t2);
-            TensorPrimitives.Divide(t2, t1, t2);
-            TensorPrimitives.Add(p, t2, p);
         }
     }
 }
