@@ -23,6 +23,12 @@ internal static class OptimizerKernels
     private const int ChunkSize = 512;
 
     /// <summary>
+    /// From how many elements a step runs split over threads: where the fused multiply-adds are emulated, the step is
+    /// bound by arithmetic and splits sooner (the lesson's weights included); elsewhere only where it streams from L3.
+    /// </summary>
+    private static int SplitLength => FusedMultiplyAddKernel.Emulated ? SplitRanges.MinComputeBoundLength : SplitRanges.MinLength;
+
+    /// <summary>
     /// One SGD step for one parameter, PyTorch's rule:
     /// d = ±g (+ weightDecay·p); buf = d on the first step, else momentum·buf + (1 − dampening)·d;
     /// d = nesterov ? d + momentum·buf : buf; p = p − lr·d.
@@ -54,7 +60,7 @@ internal static class OptimizerKernels
                 Param = p, Grad = g, MomentumBuffer = buf, FirstStep = firstStep, Lr = lr, Momentum = momentum,
                 Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov, Maximize = maximize,
             };
-            SplitRanges.Run(ref pass, param.Length);
+            SplitRanges.Run(ref pass, param.Length, SplitLength);
         }
     }
 
@@ -181,7 +187,7 @@ internal static class OptimizerKernels
                 Beta2 = beta2, Eps = eps, WeightDecay = weightDecay, AmsGrad = amsgrad, Maximize = maximize,
                 DecoupledWeightDecay = decoupledWeightDecay,
             };
-            SplitRanges.Run(ref pass, param.Length);
+            SplitRanges.Run(ref pass, param.Length, SplitLength);
         }
     }
 
