@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -29,6 +30,10 @@ internal static class FusedMultiplyAddKernel
     /// <summary>Whether the emulation runs instead of <c>TensorPrimitives</c> on this machine.</summary>
     internal static bool Emulated { get; } =
         !Fma.IsSupported && !AdvSimd.IsSupported && Vector128.IsHardwareAccelerated;
+
+    /// <summary>Whether <c>Vector.FusedMultiplyAdd</c> is one instruction on <c>Vector&lt;float&gt;</c> here.</summary>
+    internal static bool InHardware { get; } =
+        Vector.IsHardwareAccelerated && (Fma.IsSupported || AdvSimd.IsSupported);
 
     /// <summary>d[i] = x[i]·y + z[i], fused. <paramref name="destination"/> may be <paramref name="z"/> or <paramref name="x"/>.</summary>
     internal static void Run(ReadOnlySpan<float> x, float y, ReadOnlySpan<float> z, Span<float> destination)

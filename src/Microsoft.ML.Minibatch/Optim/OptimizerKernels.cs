@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using Microsoft.ML.Minibatch.Tensors;
 
@@ -23,10 +24,10 @@ internal static class OptimizerKernels
     private const int ChunkSize = 512;
 
     /// <summary>
-    /// From how many elements a step runs split over threads: where the fused multiply-adds are emulated, the step is
-    /// bound by arithmetic and splits sooner (the lesson's weights included); elsewhere only where it streams from L3.
+    /// From how many elements an SGD step runs split over threads: where the fused multiply-adds are emulated, the step
+    /// is bound by arithmetic and splits sooner (the lesson's weights included); elsewhere only where it streams from L3.
     /// </summary>
-    private static int SplitLength => FusedMultiplyAddKernel.Emulated ? SplitRanges.MinComputeBoundLength : SplitRanges.MinLength;
+    private static int SgdSplitLength => FusedMultiplyAddKernel.Emulated ? SplitRanges.MinComputeBoundLength : SplitRanges.MinLength;
 
     /// <summary>
     /// One SGD step for one parameter, PyTorch's rule:
@@ -60,7 +61,7 @@ internal static class OptimizerKernels
                 Param = p, Grad = g, MomentumBuffer = buf, FirstStep = firstStep, Lr = lr, Momentum = momentum,
                 Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov, Maximize = maximize,
             };
-            SplitRanges.Run(ref pass, param.Length, SplitLength);
+            SplitRanges.Run(ref pass, param.Length, SgdSplitLength);
         }
     }
 
@@ -187,7 +188,9 @@ internal static class OptimizerKernels
                 Beta2 = beta2, Eps = eps, WeightDecay = weightDecay, AmsGrad = amsgrad, Maximize = maximize,
                 DecoupledWeightDecay = decoupledWeightDecay,
             };
-            SplitRanges.Run(ref pass, param.Length, SplitLength);
+            // A square root and two divisions an element: split sooner than a pass that only streams memory (the
+            // lesson's weights on Zen 3, AVX2: 52 → 42 µs a step).
+            SplitRanges.Run(ref pass, param.Length, SplitRanges.MinComputeBoundLength);
         }
     }
 
@@ -230,8 +233,26 @@ internal static class OptimizerKernels
             // AdamW: 1 − lr·wd in Python (double), rounded once where it enters mul_.
             float decay = (float)(1 - Lr * WeightDecay);
 
+            // Where the hardware fuses multiply-adds, whole vectors go through every operation in registers, one
+            // pass instead of eleven over the chunk; the rest (a last partial vector, AMSGrad, other machines) below.
+            int fused = AmsGrad || !FusedMultiplyAddKernel.InHardware ? 0 : length - (length % Vector<float>.Count);
+            for (int i = 0; i < fused; i += Vector<float>.Count)
+            {
+                var g = Vector.Load(Grad + from + i);
+                var p = Vector.Load(Param + from + i);
+                if (Maximize) g = -g;
+                if (WeightDecay != 0 && DecoupledWeightDecay) p *= decay;
+                else if (WeightDecay != 0) g = Vector.FusedMultiplyAdd(p, new Vector<float>(wd), g);
+                var m = Vector.FusedMultiplyAdd(g, new Vector<float>(oneMinusB1), Vector.Load(ExpAvg + from + i) * b1);
+                var v = Vector.FusedMultiplyAdd(g * oneMinusB2, g, Vector.Load(ExpAvgSq + from + i) * b2);
+                var denom = (Vector.SquareRoot(v) / biasCorrection2Sqrt) + new Vector<float>(epsF);
+                (p + ((m * negStepSize) / denom)).Store(Param + from + i);
+                m.Store(ExpAvg + from + i);
+                v.Store(ExpAvgSq + from + i);
+            }
+
             Span<float> scratch = stackalloc float[3 * ChunkSize];
-            for (int start = 0; start < param.Length; start += ChunkSize)
+            for (int start = fused; start < param.Length; start += ChunkSize)
             {
                 int n = Math.Min(ChunkSize, param.Length - start);
                 Span<float> p = param.Slice(start, n);

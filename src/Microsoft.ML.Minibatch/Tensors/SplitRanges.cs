@@ -22,9 +22,9 @@ internal static unsafe class SplitRanges
     internal const int MinLength = 1 << 17;
 
     /// <summary>
-    /// The fewest elements a pass needs to be split when arithmetic, not memory, sets its pace: 2¹⁴, about 16 µs of one
-    /// core's work for the optimizer's fused multiply-adds computed from doubles (x64 without FMA), several times what
-    /// handing half to the other core costs.
+    /// The fewest elements a pass needs to be split when arithmetic, not memory, sets its pace (Adam's square roots and
+    /// divisions; fused multiply-adds computed from doubles on x64 without FMA): 2¹⁴, 15–20 µs of one core's work,
+    /// several times what handing half to the other core costs.
     /// </summary>
     internal const int MinComputeBoundLength = 1 << 14;
 

@@ -119,6 +119,29 @@ public sealed class OptimizerKernelsTests
     }
 
     [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(true, false)]
+    [DataRow(false, true)]
+    public void Adam_on_many_elements_updates_each_as_a_one_element_call_does(bool decoupled, bool maximize)
+    {
+        // 1301 elements: whole vectors (in registers where the hardware fuses multiply-adds) and a tail; a
+        // one-element call takes the chunked path every time.
+        const int n = 1301;
+        float[] p = new float[n], m = new float[n], v = new float[n], g = new float[n];
+        for (int i = 0; i < n; i++) { p[i] = MathF.Sin(i); g[i] = MathF.Cos(i * 0.37f); }
+        float[] single = (float[])p.Clone(), singleM = new float[n], singleV = new float[n];
+        for (long step = 1; step <= 3; step++)
+        {
+            OptimizerKernels.AdamStep(p, g, m, v, [], step, 1e-2, 0.9, 0.999, 1e-8, 0.01, false, maximize, decoupled);
+            for (int i = 0; i < n; i++)
+                OptimizerKernels.AdamStep(single.AsSpan(i, 1), g.AsSpan(i, 1), singleM.AsSpan(i, 1), singleV.AsSpan(i, 1), [], step, 1e-2, 0.9, 0.999, 1e-8, 0.01, false, maximize, decoupled);
+        }
+        CollectionAssert.AreEqual(single, p, "parameters");
+        CollectionAssert.AreEqual(singleM, m, "first moments");
+        CollectionAssert.AreEqual(singleV, v, "second moments");
+    }
+
+    [TestMethod]
     public void Kernels_reject_mismatched_lengths()
     {
         Assert.ThrowsExactly<ArgumentException>(() => OptimizerKernels.SgdStep(new float[3], new float[2], [], true, 0.1, 0, 0, 0, false, false));
