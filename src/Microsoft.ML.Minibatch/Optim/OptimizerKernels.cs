@@ -235,20 +235,26 @@ internal static class OptimizerKernels
 
             // Where the hardware fuses multiply-adds, whole vectors go through every operation in registers, one
             // pass instead of eleven over the chunk; the rest (a last partial vector, AMSGrad, other machines) below.
+            // (Everything the loop reads is a local: stores through the pointers could otherwise alias this struct's
+            // fields, and the JIT would read them again every step.)
             int fused = AmsGrad || !FusedMultiplyAddKernel.InHardware ? 0 : length - (length % Vector<float>.Count);
+            float* ps = Param + from, gs = Grad + from, ms = ExpAvg + from, vs = ExpAvgSq + from;
+            bool maximize = Maximize, decoupled = WeightDecay != 0 && DecoupledWeightDecay, coupled = WeightDecay != 0 && !DecoupledWeightDecay;
+            Vector<float> decayV = new(decay), wdV = new(wd), b1V = new(b1), oneMinusB1V = new(oneMinusB1), b2V = new(b2);
+            Vector<float> oneMinusB2V = new(oneMinusB2), bc2V = new(biasCorrection2Sqrt), epsV = new(epsF), stepV = new(negStepSize);
             for (int i = 0; i < fused; i += Vector<float>.Count)
             {
-                var g = Vector.Load(Grad + from + i);
-                var p = Vector.Load(Param + from + i);
-                if (Maximize) g = -g;
-                if (WeightDecay != 0 && DecoupledWeightDecay) p *= decay;
-                else if (WeightDecay != 0) g = Vector.FusedMultiplyAdd(p, new Vector<float>(wd), g);
-                var m = Vector.FusedMultiplyAdd(g, new Vector<float>(oneMinusB1), Vector.Load(ExpAvg + from + i) * b1);
-                var v = Vector.FusedMultiplyAdd(g * oneMinusB2, g, Vector.Load(ExpAvgSq + from + i) * b2);
-                var denom = (Vector.SquareRoot(v) / biasCorrection2Sqrt) + new Vector<float>(epsF);
-                (p + ((m * negStepSize) / denom)).Store(Param + from + i);
-                m.Store(ExpAvg + from + i);
-                v.Store(ExpAvgSq + from + i);
+                var g = Vector.Load(gs + i);
+                var p = Vector.Load(ps + i);
+                if (maximize) g = -g;
+                if (decoupled) p *= decayV;
+                else if (coupled) g = Vector.FusedMultiplyAdd(p, wdV, g);
+                var m = Vector.FusedMultiplyAdd(g, oneMinusB1V, Vector.Load(ms + i) * b1V);
+                var v = Vector.FusedMultiplyAdd(g * oneMinusB2V, g, Vector.Load(vs + i) * b2V);
+                var denom = (Vector.SquareRoot(v) / bc2V) + epsV;
+                (p + ((m * stepV) / denom)).Store(ps + i);
+                m.Store(ms + i);
+                v.Store(vs + i);
             }
 
             Span<float> scratch = stackalloc float[3 * ChunkSize];
