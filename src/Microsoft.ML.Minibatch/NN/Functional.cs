@@ -269,12 +269,13 @@ public static class Functional
         }
         int rows = output.Size(0), cols = output.Size(1);
         if (rows == 0) return float.NaN;
+        if (cols == 0) return 0f;
         ReadOnlySpan<float> x = output.AsSpan();
         var t = target.AsSpan();
         int correct = 0;
         for (int i = 0; i < rows; i++)
         {
-            if (TensorPrimitives.IndexOfMax(x.Slice(i * cols, cols)) == t[i]) correct++;
+            if (RowKernels.ArgMax(x.Slice(i * cols, cols)) == t[i]) correct++;
         }
         return (float)correct / rows;
     }

@@ -2,9 +2,28 @@ using System.Numerics.Tensors;
 
 namespace Microsoft.ML.Minibatch.Tensors;
 
-/// <summary>Numerically stable per-row kernels shared by LogSumExp, Softmax, LogSoftmax and CrossEntropy.</summary>
+/// <summary>Numerically stable per-row kernels shared by LogSumExp, Softmax, LogSoftmax and CrossEntropy, and the
+/// row arg-max of ArgMax, Max and Accuracy.</summary>
 internal static class RowKernels
 {
+    /// <summary>
+    /// PyTorch's <c>argmax</c> of a non-empty row: the first index of the largest value, where a NaN counts as the
+    /// largest (the first NaN wins) and −0 equals +0. A plain loop: a classifier's rows are a few values long, where
+    /// <c>TensorPrimitives.IndexOfMax</c> took 170–200 ns a row against 30–35 (ten values, Zen 3).
+    /// </summary>
+    public static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        float bestValue = row[0];
+        for (int i = 1; i < row.Length && !float.IsNaN(bestValue); i++)
+        {
+            float v = row[i];
+            if (v > bestValue || float.IsNaN(v)) { best = i; bestValue = v; }
+        }
+
+        return best;
+    }
+
     /// <summary>
     /// log Σ exp(row) with the max trick: m + log Σ exp(row − m). An infinite maximum is replaced by 0 (as PyTorch does)
     /// so that all −∞ gives −∞ and any +∞ gives +∞ instead of NaN.

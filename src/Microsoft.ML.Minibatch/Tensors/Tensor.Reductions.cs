@@ -134,7 +134,7 @@ public partial class Tensor
                 int best;
                 if (inner == 1)
                 {
-                    best = TensorPrimitives.IndexOfMax(x.Slice(o * size, size));
+                    best = RowKernels.ArgMax(x.Slice(o * size, size));
                 }
                 else
                 {

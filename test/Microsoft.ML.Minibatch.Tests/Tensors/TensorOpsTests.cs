@@ -87,6 +87,9 @@ public sealed class TensorOpsTests
         CollectionAssert.AreEqual(new[] { 1, 2 }, indices.ToArray());
         CollectionAssert.AreEqual(new[] { 1, 0, 1 }, m.ArgMax(0).ToArray());
         CollectionAssert.AreEqual(new[] { 0 }, M([7, 7, 1], 1, 3).ArgMax(1).ToArray(), "ties go to the first maximum");
+        // PyTorch 1.13: tensor([[-0., 0., -1.]]).argmax(1) is 0, [[0., -0.]] is 0, [[1., nan, 5., nan]] is 1.
+        CollectionAssert.AreEqual(new[] { 0, 0, 1 }, new[] { M([-0f, 0f, -1f], 1, 3), M([0f, -0f], 1, 2), M([1, float.NaN, 5, float.NaN], 1, 4) }
+            .Select(t => t.ArgMax(1).ToArray()[0]).ToArray(), "−0 equals +0; the first NaN is the maximum");
         var lse = M([0, 0, float.NegativeInfinity, float.NegativeInfinity], 2, 2).LogSumExp(-1).ToArray();
         Assert.AreEqual(MathF.Log(2), lse[0], 1e-6f);
         Assert.AreEqual(float.NegativeInfinity, lse[1]);
@@ -163,6 +166,8 @@ public sealed class TensorOpsTests
     {
         var scores = M([0.1f, 0.9f, 0.8f, 0.2f, 0.3f, 0.7f, 0.6f, 0.4f], 4, 2);
         Assert.AreEqual(0.75f, F.Accuracy(scores, new IntTensor([1, 0, 1, 1])));
+        // As PyTorch's argmax: a row's first NaN is its largest value, −0 equals +0 (the first one counts).
+        Assert.AreEqual(1f, F.Accuracy(M([1, float.NaN, 5, float.NaN, -0f, 0f, 0f, 0f], 2, 4), new IntTensor([1, 0])));
     }
 
     [TestMethod]
