@@ -23,12 +23,15 @@ public sealed class ManagedEngine : TrainingEngine
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        Optimizer rule = optimizer.Kind switch
-        {
-            OptimizerKind.Adam => new Adam(model.Parameters(), optimizer.LearningRate, weightDecay: optimizer.WeightDecay),
-            OptimizerKind.AdamW => new AdamW(model.Parameters(), optimizer.LearningRate, weightDecay: optimizer.WeightDecay),
-            _ => new Sgd(model.Parameters(), optimizer.LearningRate, momentum: optimizer.Momentum, weightDecay: optimizer.WeightDecay),
-        };
-        return new ManagedTrainingStep(model, static (output, target) => Functional.CrossEntropy(output, target), rule);
+        return new ManagedTrainingStep(model, static (output, target) => Functional.CrossEntropy(output, target),
+            CreateOptimizer(model.Parameters(), optimizer));
     }
+
+    /// <summary>The optimizer <paramref name="settings"/> name, over <paramref name="parameters"/>.</summary>
+    internal static Optimizer CreateOptimizer(IEnumerable<Parameter> parameters, OptimizerSettings settings) => settings.Kind switch
+    {
+        OptimizerKind.Adam => new Adam(parameters, settings.LearningRate, weightDecay: settings.WeightDecay),
+        OptimizerKind.AdamW => new AdamW(parameters, settings.LearningRate, weightDecay: settings.WeightDecay),
+        _ => new Sgd(parameters, settings.LearningRate, momentum: settings.Momentum, weightDecay: settings.WeightDecay),
+    };
 }
