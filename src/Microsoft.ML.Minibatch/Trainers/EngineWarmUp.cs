@@ -44,8 +44,8 @@ internal static class EngineWarmUp
     /// <summary>
     /// The optimizer's step and the clearing of gradients, once, on a parameter of its own. The tiny fit compiles its
     /// methods in the order it first calls them, the step last, and a real first batch that caught up with it waited
-    /// for them: on Zen 3 the lesson's first batch took 11–99 ms, 10–25 of them in the step; with the step compiled on
-    /// this second task, 0.5–13 ms.
+    /// for them: on Zen 3 the lesson's first batch took 11–99 ms (median 48), 10–25 of them in the step; with the step
+    /// compiled on this second task, 0.5–44 ms (median 2).
     /// </summary>
     private static void CompileStep(MinibatchTrainer.Options o)
     {
