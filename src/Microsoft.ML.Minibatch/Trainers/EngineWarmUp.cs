@@ -38,6 +38,8 @@ internal static class EngineWarmUp
         s_warmed.GetOrAdd(kind, _ => Task.WhenAll(Task.Run(() => Run(o)), Task.Run(() => CompileBackwardAndStep(o))));
     }
 
+    private static IntTensor Labels() => new(Enumerable.Range(0, Rows).Select(i => i % Classes).ToArray());
+
     private static OptimizerSettings Settings(MinibatchTrainer.Options o) =>
         new(o.Optimizer, 0.01, o.Optimizer == OptimizerKind.Sgd ? o.Momentum : 0, o.WeightDecay);
 
@@ -63,7 +65,7 @@ internal static class EngineWarmUp
 
             var logits = Tensor.Rand(generator, Rows, Classes);
             logits.RequiresGrad = true;
-            Functional.CrossEntropy(logits, new IntTensor(Enumerable.Range(0, Rows).Select(i => i % Classes).ToArray())).Backward();
+            Functional.CrossEntropy(logits, Labels()).Backward();
             var activations = Tensor.Rand(generator, Rows, Classes);
             activations.RequiresGrad = true;
             Functional.Relu(activations).Sum().Backward();
@@ -82,7 +84,7 @@ internal static class EngineWarmUp
         {
             var generator = new Generator(0);
             var features = Tensor.Rand(generator, Rows, Features);
-            var labels = new IntTensor(Enumerable.Range(0, Rows).Select(i => i % Classes).ToArray());
+            var labels = Labels();
             var data = new TensorDataset(features, labels);
             // The network's layers, at most 64 wide: the same kernels run, on a few microseconds of arithmetic.
             int[] hidden = o.HiddenLayers.Select(h => Math.Min(h, 64)).ToArray();
