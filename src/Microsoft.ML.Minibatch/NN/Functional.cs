@@ -275,7 +275,7 @@ public static class Functional
         int correct = 0;
         for (int i = 0; i < rows; i++)
         {
-            if (RowKernels.ArgMax(x.Slice(i * cols, cols)) == t[i]) correct++;
+            if (RowKernels.ArgMax(x.Slice(i * cols, cols), cols) == t[i]) correct++;
         }
         return (float)correct / rows;
     }

@@ -131,21 +131,7 @@ public partial class Tensor
         {
             for (int i = 0; i < inner; i++)
             {
-                int best;
-                if (inner == 1)
-                {
-                    best = RowKernels.ArgMax(x.Slice(o * size, size));
-                }
-                else
-                {
-                    best = 0;
-                    float bestValue = x[o * size * inner + i];
-                    for (int s = 1; s < size && !float.IsNaN(bestValue); s++)
-                    {
-                        float v = x[(o * size + s) * inner + i];
-                        if (v > bestValue || float.IsNaN(v)) { best = s; bestValue = v; }
-                    }
-                }
+                int best = RowKernels.ArgMax(x[(o * size * inner + i)..], size, inner);
                 indices[o * inner + i] = best;
                 values[o * inner + i] = x[(o * size + best) * inner + i];
             }
